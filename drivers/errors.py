@@ -9,6 +9,10 @@ class DeviceError(Exception):
 class DeviceConfigError(DeviceError):
     """A device section of the configuration is wrong (unknown driver, bad port, bad option)."""
 
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key  # the setting that is wrong, when one is to blame
+
 
 class DeviceUnavailable(DeviceError):
     """The device is not connected, was unplugged, or does not answer."""
@@ -27,6 +31,10 @@ class MissingDependency(DeviceError):
 
 class PrinterError(DeviceError):
     """The receipt could not be printed."""
+
+
+class PrinterOffline(PrinterError, DeviceUnavailable):
+    """The printer cannot be reached (unplugged, switched off, wrong address) or stopped answering."""
 
 
 class PaperOut(PrinterError):

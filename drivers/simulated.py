@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from drivers.errors import PaperOut, PrinterError
-from drivers.events import CardTap, ItemTag, Publish, Scan, StatusChanged, TagsChanged
-from drivers.receipt import Receipt, render_escpos, render_text
-from drivers.status import DeviceStatus
+from protocol.identifiers import IdentifierRules
+
+from drivers.errors import CoverOpen, DeviceUnavailable, PaperOut, TagError
+from drivers.events import CardTap, ItemTag, Publish, StatusChanged, TagsChanged
+from drivers.receipt import Receipt, render_escpos, render_html, render_text
+from drivers.scanframe import Line, ScanInterpreter
+from drivers.status import DeviceStatus, PrinterStatus
+
+__all__ = ["SimulatedScanner", "SimulatedCardReader", "SimulatedItemPad", "SimulatedPrinter", "PrinterStatus"]
 
 
 class _SimulatedInput:
@@ -35,7 +39,7 @@ class _SimulatedInput:
 
     def _emit(self, event) -> None:
         if self._publish is None:
-            raise PrinterError(f"The simulated device '{self.name}' is not started.")
+            raise DeviceUnavailable(f"The simulated device '{self.name}' is not started.")
         self._publish(event)
 
 
@@ -44,9 +48,23 @@ class SimulatedScanner(_SimulatedInput):
 
     kind = "scanner"
 
+    def __init__(self, name: str, **settings):
+        super().__init__(name, **settings)
+        rules = IdentifierRules(
+            patron_prefixes=tuple(settings.get("patron_prefixes", ("2",))),
+            item_prefixes=tuple(settings.get("item_prefixes", ("3",))),
+            accept_isbn=bool(settings.get("accept_isbn", True)),
+            accept_other=bool(settings.get("accept_other", False)),
+        )
+        # The same validation as the hardware scanners, so the kiosk sees the same `problem`s.
+        self._interpreter = ScanInterpreter(name, rules, aim=False)
+
     def simulate_scan(self, code: str, symbology: str | None = None) -> None:
-        """Publish a scan as if the code had been read."""
-        self._emit(Scan(code=code, source=self.name, symbology=symbology))
+        """Publish a scan as if the code had been read (validated like a real scanner's)."""
+        event = self._interpreter.interpret(Line(code), 0.0)
+        if symbology is not None:
+            event = type(event)(**{**event.__dict__, "symbology": symbology})
+        self._emit(event)
 
 
 class SimulatedCardReader(_SimulatedInput):
@@ -93,18 +111,10 @@ class SimulatedItemPad(_SimulatedInput):
     def set_security(self, uid: str, secured: bool) -> None:
         """Set the AFI security state of one tag on the pad."""
         with self._lock:
-            tag = self._tags[uid]
+            tag = self._tags.get(uid)
+            if tag is None:
+                raise TagError("That item's tag is no longer on the pad; put the item back and try again.")
             self._tags[uid] = ItemTag(**{**tag.__dict__, "secured": secured})
-
-
-@dataclass(frozen=True)
-class PrinterStatus:
-    """What the printer says about itself."""
-
-    online: bool
-    paper: str = "ok"  # ok | near_end | out | unknown
-    cover_open: bool = False
-    detail: str = ""
 
 
 class SimulatedPrinter:
@@ -142,7 +152,7 @@ class SimulatedPrinter:
         if self.paper == "out":
             raise PaperOut()
         if self.cover_open:
-            raise PrinterError("The receipt printer's cover is open.")
+            raise CoverOpen()
         text = render_text(receipt, self.width)
         escpos_bytes = b""
         try:
@@ -154,7 +164,7 @@ class SimulatedPrinter:
             render_escpos(receipt, dummy)
             escpos_bytes = dummy.output
         with self._lock:
-            self.printed.append({"text": text, "escpos": escpos_bytes})
+            self.printed.append({"text": text, "escpos": escpos_bytes, "html": render_html(receipt)})
 
     @property
     def last_text(self) -> str | None:

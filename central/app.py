@@ -1,0 +1,54 @@
+"""The central server's Flask application factory; nothing is connected or started at import time."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, g
+
+from central.clock import SystemClock
+from central.db import ROOT, Database, default_database_url
+
+log = logging.getLogger("central")
+
+
+@dataclass
+class CentralState:
+    """What every request needs: the database and the clock."""
+
+    db: Database
+    clock: SystemClock
+
+    def session(self):
+        """This request's read session, opened on first use and closed when the request ends."""
+        if "db_session" not in g:
+            g.db_session = self.db.reader()
+        return g.db_session
+
+
+def create_app(config: dict | None = None, *, clock: SystemClock | None = None,
+               database: Database | None = None) -> Flask:
+    """Build the app. Config keys: DATABASE_URL (default env CENTRAL_DATABASE_URL or instance/central.db),
+    TESTING, SERVER_NAME_TEXT (shown on the home page). ``clock`` fixes "today" for tests."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
+                static_url_path="/static")
+    app.config.update(DATABASE_URL=None, SERVER_NAME_TEXT="Library central server")
+    app.config.update(config or {})
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or default_database_url()
+    app.json.sort_keys = False
+    db = database or Database(app.config["DATABASE_URL"])
+    app.extensions["central"] = CentralState(db=db, clock=clock or SystemClock())
+
+    from central import api, web
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    api.register_error_handlers(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return app

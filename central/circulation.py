@@ -1,0 +1,176 @@
+"""Checkout, checkin and renew: decide with the pure rules, then change the records.
+
+Each function runs inside the caller's write transaction (central.events makes it idempotent) and
+returns the outcome dict sent to the kiosk. ``when`` is the moment that counts: now for online
+events, the kiosk's occurred_at for offline ones (so due dates and fines are as of that moment).
+
+Offline checkouts: the kiosk already let the student walk away with the book, so refusing the loan
+now would only lose track of it. Such a checkout is applied whenever a loan can be recorded at all;
+patron blocks, limits and holds it broke are listed in ``offline_exceptions`` for staff. It is
+refused (ok=false, still recorded) only when the patron or item is unknown or the item is on loan
+to someone else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from central import records, rules
+from central.models import Fine, Hold, Loan, Patron
+from protocol.circulation import Refusal
+
+OFFLINE_UNRECORDABLE = frozenset({"patron_unknown", "item_unknown", "item_on_loan"})
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When an event counts: the exact instant and the school-local date of it."""
+
+    at: datetime
+    day: date
+    offline: bool = False
+
+
+def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Moment, language: str) -> dict:
+    """Lend an item to a patron (or renew it if they already have it)."""
+    settings = records.load_settings(session)
+    patron = records.find_patron(session, barcode=patron_barcode, lock=True)
+    item = records.find_item(session, item_barcode, lock=True)
+    loan = records.open_loan(session, item) if item else None
+    if patron is not None and loan is not None and loan.patron_id == patron.id:
+        result = renew(session, patron_barcode, item_barcode, when, language)
+        return {**result, "renewed": result["ok"]}
+    policies = records.policies_for(session, patron.patron_type) if patron else {}
+    policy = policies.get(item.item_type) if item else None
+    pfacts = records.patron_facts(session, patron)
+    ifacts = records.item_facts(session, item)
+    refusal = rules.checkout_refusal(pfacts, ifacts, policy, today=when.day,
+                                     fines_block_cents=settings.fines_block_cents,
+                                     total_limit=rules.patron_item_limit(list(policies.values())))
+    outcome: dict = {"renewed": False}
+    if refusal and not (when.offline and refusal not in OFFLINE_UNRECORDABLE):
+        return {**outcome, "ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
+    if refusal:
+        # Offline and recordable: apply, and tell staff everything this loan broke.
+        outcome["offline_exceptions"] = _offline_exceptions(pfacts, ifacts, policy, policies, when, settings)
+    loan_days = policy.loan_days if policy and policy.loanable else 0
+    loan = Loan(item_id=item.id, patron_id=patron.id, checked_out_at=when.at,
+                due_date=rules.due_date(settings.calendar, when.day, loan_days), renewals=0)
+    session.add(loan)
+    item.status = "on_loan"
+    _settle_holds_on_checkout(session, patron, item)
+    session.flush()
+    max_renewals = policy.max_renewals if policy else 0
+    return {**outcome, "ok": True, "loan": records.loan_json(loan, max_renewals, when.day), "refusal": None}
+
+
+def _offline_exceptions(pfacts, ifacts, policy, policies, when: Moment, settings) -> list[str]:
+    """Every rule an applied offline checkout broke, checked one by one (not just the first)."""
+    found = []
+    patron_reason = rules.patron_refusal(pfacts, when.day, settings.fines_block_cents)
+    if patron_reason:
+        found.append(patron_reason)
+    healthy = rules.PatronFacts(pfacts.patron_id, when.day, None, 0, pfacts.loans_count, pfacts.loans_by_type)
+    item_reason = rules.checkout_refusal(healthy, ifacts, policy, today=when.day, fines_block_cents=0,
+                                         total_limit=rules.patron_item_limit(list(policies.values())))
+    if item_reason == "item_on_hold":
+        found.append(item_reason)
+        item_reason = rules.checkout_refusal(healthy, rules.ItemFacts(ifacts.item_type), policy,
+                                             today=when.day, fines_block_cents=0,
+                                             total_limit=rules.patron_item_limit(list(policies.values())))
+    if item_reason:
+        found.append(item_reason)
+    return found
+
+
+def _settle_holds_on_checkout(session: Session, patron: Patron, item) -> None:
+    """The borrower's own hold on this title is fulfilled; another patron's hold on this copy waits again."""
+    own = session.scalars(sa.select(Hold).where(
+        Hold.patron_id == patron.id, Hold.title_id == item.title_id, Hold.status.in_(("ready", "waiting")),
+        sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
+        .order_by(Hold.status, Hold.placed_at)).first()  # "ready" sorts before "waiting"
+    if own is not None:
+        own.status, own.item_id = "fulfilled", item.id
+    for other in session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready",
+                                                       Hold.patron_id != patron.id)):
+        # Only reachable offline: the copy set aside for someone else left with this patron.
+        other.status, other.item_id, other.pickup_by = "waiting", None, None
+
+
+def renew(session: Session, patron_barcode: str, item_barcode: str, when: Moment, language: str) -> dict:
+    """Extend a patron's loan from the renewal day, if no one is waiting and renewals are left."""
+    settings = records.load_settings(session)
+    patron = records.find_patron(session, barcode=patron_barcode, lock=True)
+    item = records.find_item(session, item_barcode, lock=True)
+    policies = records.policies_for(session, patron.patron_type) if patron else {}
+    policy = policies.get(item.item_type) if item else None
+    refusal = rules.renew_refusal(records.patron_facts(session, patron), records.item_facts(session, item),
+                                  policy, today=when.day, fines_block_cents=settings.fines_block_cents)
+    if refusal:
+        return {"ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
+    loan = records.open_loan(session, item)
+    loan.renewals += 1
+    # A renewal never shortens a loan (near term end the capped date can be earlier than today's).
+    loan.due_date = max(loan.due_date, rules.due_date(settings.calendar, when.day, policy.loan_days))
+    session.flush()
+    return {"ok": True, "loan": records.loan_json(loan, policy.max_renewals, when.day), "refusal": None}
+
+
+def checkin(session: Session, item_barcode: str, when: Moment, language: str) -> dict:
+    """Return an item: close its loan, assess any overdue fine, and route it to the shelf or hold shelf."""
+    settings = records.load_settings(session)
+    item = records.find_item(session, item_barcode, lock=True)
+    if item is None:
+        return {"ok": False, "checkin": None, "refusal": Refusal.of("item_unknown", language).to_json()}
+    current = records.open_loan(session, item)
+    # A late-forwarded offline return from before the current loan began must not close that loan.
+    stale = current is not None and when.offline and current.checked_out_at > when.at
+    loan = None if stale else current
+    outcome: dict = {"offline_exceptions": ["checkin_before_current_loan"]} if stale else {}
+    days_late, fine, borrower = 0, 0, None
+    if loan is not None:
+        borrower = session.get(Patron, loan.patron_id)
+        loan.returned_at = when.at
+        days_late = rules.overdue_days(settings.calendar, loan.due_date, when.day)
+        policy = records.policies_for(session, borrower.patron_type).get(item.item_type)
+        if policy is not None:
+            fine = rules.fine_cents(days_late, policy.fine_cents_per_day, policy.max_fine_cents)
+        if fine:
+            session.add(Fine(patron_id=borrower.id, item_id=item.id, amount_cents=fine, reason="overdue",
+                             assessed_on=when.day, paid=False))
+        item.status = "available"
+    elif not stale and item.status in ("lost", "missing", "on_loan"):
+        item.status = "available"  # found again
+    hold = None if stale else _trap_hold(session, item, when, settings)
+    session.flush()
+    title = item.title_record
+    outcome.update({"ok": True, "refusal": None, "checkin": {
+        "item_barcode": item.barcode, "title": title.title, "author": title.author,
+        "call_number": item.call_number, "location": item.location, "was_on_loan": loan is not None,
+        "due_date": loan.due_date.isoformat() if loan else None, "overdue_days": days_late,
+        "fine_cents": fine, "routing": "hold_shelf" if hold else "shelf",
+        "hold_for": hold.patron.display_name if hold else None,
+        "patron_barcode": borrower.barcode if borrower else None}})
+    return outcome
+
+
+def _trap_hold(session: Session, item, when: Moment, settings: records.Settings) -> Hold | None:
+    """The hold this copy now goes to: one already set aside for it, else the first patron waiting."""
+    hold = session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready")).first()
+    if hold is None:
+        hold = session.scalars(sa.select(Hold).where(
+            Hold.title_id == item.title_id, Hold.status == "waiting",
+            sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
+            .order_by(Hold.placed_at, Hold.id).with_for_update(key_share=True)).first()
+        if hold is None:
+            if item.status == "on_hold_shelf":
+                item.status = "available"  # nobody is waiting for it any more
+            return None
+        pickup = rules.next_open_day(settings.calendar, when.day + timedelta(days=settings.hold_pickup_days))
+        hold.status, hold.item_id, hold.pickup_by = "ready", item.id, pickup
+    item.status = "on_hold_shelf"
+    return hold
+

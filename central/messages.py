@@ -1,0 +1,74 @@
+"""Sentences for API errors (the request itself was wrong), in English and Spanish."""
+from __future__ import annotations
+
+from protocol.circulation import LANGUAGES
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "unauthorized": {
+        "en": "This kiosk is not signed in: the request needs a valid kiosk token.",
+        "es": "Este quiosco no está autorizado: la solicitud necesita un token de quiosco válido.",
+    },
+    "not_found": {
+        "en": "There is nothing at this address.",
+        "es": "No hay nada en esta dirección.",
+    },
+    "patron_not_found": {
+        "en": "No patron has the barcode {barcode}.",
+        "es": "Ningún usuario tiene el código {barcode}.",
+    },
+    "item_not_found": {
+        "en": "No item has the barcode {barcode}.",
+        "es": "Ningún ejemplar tiene el código {barcode}.",
+    },
+    "method_not_allowed": {
+        "en": "This address does not accept {method} requests.",
+        "es": "Esta dirección no acepta solicitudes {method}.",
+    },
+    "internal": {
+        "en": "The library server had a problem and did nothing. Please try again.",
+        "es": "El servidor de la biblioteca tuvo un problema y no hizo nada. Inténtalo otra vez.",
+    },
+    "sequence_conflict": {
+        "en": "Kiosk {kiosk} already sent event number {sequence} with a different event_id.",
+        "es": "El quiosco {kiosk} ya envió el evento número {sequence} con otro event_id.",
+    },
+    "event_conflict": {
+        "en": "The event_id {event_id} was already used for a different kiosk or kind of event.",
+        "es": "El event_id {event_id} ya se usó en otro quiosco o para otro tipo de evento.",
+    },
+    "not_json": {
+        "en": "The request body must be JSON (Content-Type: application/json).",
+        "es": "El cuerpo de la solicitud debe ser JSON (Content-Type: application/json).",
+    },
+    "bad_json": {
+        "en": "The request body is not valid JSON.",
+        "es": "El cuerpo de la solicitud no es JSON válido.",
+    },
+    "not_object": {
+        "en": "The request body must be a JSON object.",
+        "es": "El cuerpo de la solicitud debe ser un objeto JSON.",
+    },
+    "missing_field": {
+        "en": "The field '{field}' is required.",
+        "es": "Falta el campo '{field}'.",
+    },
+    "wrong_type": {
+        "en": "The field '{field}' must be {expected}.",
+        "es": "El campo '{field}' debe ser {expected}.",
+    },
+    "bad_value": {
+        "en": "The field '{field}' is not valid: {reason}",
+        "es": "El campo '{field}' no es válido: {reason}",
+    },
+    "one_of_fields": {
+        "en": "Send exactly one of the fields 'barcode' or 'card_uid'.",
+        "es": "Envía solo uno de los campos 'barcode' o 'card_uid'.",
+    },
+}
+
+
+def message(key: str, language: str = "en", **values: object) -> str:
+    """The sentence for ``key`` in ``language`` (English when missing), with values filled in."""
+    sentences = MESSAGES[key]
+    text = sentences.get(language if language in LANGUAGES else "en") or sentences["en"]
+    return text.format(**values)

@@ -1,0 +1,145 @@
+"""The OpenAPI 3.1 description of /api/v1, written by hand to match protocol/API.md."""
+from __future__ import annotations
+
+from protocol.circulation import REFUSALS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
+
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+BARCODE = {"type": "string", "pattern": "^[0-9]{14}$", "description": "14-digit library barcode (Luhn check digit)"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+SCHEMAS = {
+    "Error": _obj({"error": _obj({"code": {"type": "string", "enum": [
+        "unauthorized", "bad_request", "not_found", "method_not_allowed", "sequence_conflict", "internal"]},
+        "message": STR})}),
+    "Refusal": _obj({"code": {"type": "string", "enum": sorted(REFUSALS)}, "message": STR}),
+    "Patron": _obj({
+        "barcode": BARCODE, "display_name": {"type": "string", "description": "First name and last initial"},
+        "patron_type": {"type": "string", "enum": ["student", "teacher", "staff"]},
+        "grade": _nullable({"type": "string", "enum": ["K", "1", "2", "3", "4", "5", "6", "7", "8"]}),
+        "homeroom": _nullable(STR), "language": {"type": "string", "enum": ["en", "es"]},
+        "expires_on": DATE, "loans_count": INT, "max_items": INT, "fines_total_cents": INT,
+        "can_checkout": BOOL,
+        "refusal": _nullable({**_ref("Refusal"), "description": "card_expired, patron_blocked or fines_over_limit"}),
+    }),
+    "Loan": _obj({"item_barcode": BARCODE, "title": STR, "author": STR, "call_number": STR, "due_date": DATE,
+                  "renewals_left": INT, "overdue": BOOL}),
+    "Item": _obj({"barcode": BARCODE, "title": STR, "author": STR, "call_number": STR,
+                  "item_type": {"type": "string", "enum": ["book", "picture_book", "reference", "dvd", "magazine",
+                                                           "audiobook"]},
+                  "location": STR,
+                  "status": {"type": "string", "enum": ["available", "on_loan", "on_hold_shelf", "reference",
+                                                        "lost", "missing"]},
+                  "due_date": _nullable(DATE)}),
+    "Hold": _obj({"title": STR, "author": STR, "status": {"type": "string", "enum": ["waiting", "ready"]},
+                  "pickup_by": _nullable(DATE),
+                  "queue_position": _nullable({"type": "integer", "description": "1 = next in line; null when ready"})}),
+    "Fine": _obj({"amount_cents": INT, "reason": STR, "title": _nullable(STR), "assessed_on": DATE}),
+    "Account": _obj({"patron": _ref("Patron"), "loans": {"type": "array", "items": _ref("Loan")},
+                     "holds": {"type": "array", "items": _ref("Hold")},
+                     "fines": {"type": "array", "items": _ref("Fine")}, "fines_total_cents": INT}),
+    "IdentifyRequest": _obj({"barcode": BARCODE, "card_uid": {"type": "string", "description": "NFC UID in hex"},
+                             "pin": STR, "method": {"type": "string", "enum": ["scan", "tap", "typed"]}},
+                            required=[], description="Exactly one of barcode or card_uid."),
+    "IdentifyResponse": _obj({"ok": BOOL, "patron": _ref("Patron"), "refusal": _ref("Refusal")}, required=["ok"]),
+    "EventFields": _obj({"event_id": {"type": "string", "format": "uuid"}, "sequence": {"type": "integer",
+                         "minimum": 1}, "occurred_at": DATETIME, "offline": BOOL},
+                        required=["event_id", "sequence", "occurred_at"]),
+    "CheckoutRequest": {"allOf": [_ref("EventFields"), _obj({"patron_barcode": BARCODE, "item_barcode": BARCODE})]},
+    "CheckinRequest": {"allOf": [_ref("EventFields"), _obj({"item_barcode": BARCODE})]},
+    "LoanOutcome": _obj({"event_id": STR, "ok": BOOL, "replayed": BOOL, "renewed": BOOL,
+                         "loan": _nullable(_ref("Loan")), "refusal": _nullable(_ref("Refusal")),
+                         "offline_exceptions": {"type": "array", "items": STR,
+                                                "description": "Offline only: rules the applied loan broke"}},
+                        required=["event_id", "ok", "replayed", "loan", "refusal"]),
+    "Checkin": _obj({"item_barcode": BARCODE, "title": STR, "author": STR, "call_number": STR, "location": STR,
+                     "was_on_loan": BOOL, "due_date": _nullable(DATE), "overdue_days": INT, "fine_cents": INT,
+                     "routing": {"type": "string", "enum": ["shelf", "hold_shelf"]}, "hold_for": _nullable(STR),
+                     "patron_barcode": _nullable(BARCODE)}),
+    "CheckinOutcome": _obj({"event_id": STR, "ok": BOOL, "replayed": BOOL, "checkin": _nullable(_ref("Checkin")),
+                            "refusal": _nullable(_ref("Refusal")),
+                            "offline_exceptions": {"type": "array", "items": STR}},
+                           required=["event_id", "ok", "replayed", "checkin", "refusal"]),
+    "Heartbeat": _obj({"version": STR, "devices": {"type": "object", "additionalProperties": STR},
+                       "journal_pending": INT}, required=[]),
+    "HeartbeatResponse": _obj({"ok": BOOL, "kiosk_id": STR, "server_time": DATETIME}),
+    "Health": _obj({"ok": BOOL, "server_time": DATETIME}),
+}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _responses(ok: str, description: str, *statuses: int) -> dict:
+    words = {400: "The request was malformed (the message names the field)", 401: "Missing or wrong kiosk token",
+             404: "Unknown patron or item", 409: "The sequence was already used for another event"}
+    out = {"200": {"description": description, **_json(_ref(ok))}}
+    for status in (401, *statuses):
+        out[str(status)] = {"description": words[status], **_json(_ref("Error"))}
+    return out
+
+
+def _body(name: str) -> dict:
+    return {"required": True, **_json(_ref(name))}
+
+
+def _event(summary: str, request: str, response: str) -> dict:
+    return {"post": {"summary": summary, "requestBody": _body(request),
+                     "responses": _responses(response, "Decided: ok true, or ok false with a refusal", 400, 409)}}
+
+
+BARCODE_PARAM = [{"name": "barcode", "in": "path", "required": True, "schema": BARCODE}]
+PUBLIC = [{}]
+
+PATHS = {
+    "/health": {"get": {"summary": "Liveness check", "security": PUBLIC,
+                        "responses": {"200": {"description": "Alive", **_json(_ref("Health"))}}}},
+    "/openapi.json": {"get": {"summary": "This document", "security": PUBLIC,
+                              "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
+    "/patrons/identify": {"post": {"summary": "Identify a patron by barcode or card", "requestBody":
+                                   _body("IdentifyRequest"),
+                                   "responses": _responses("IdentifyResponse", "Identified or refused", 400)}},
+    "/patrons/{barcode}/account": {"get": {"summary": "A patron's loans, holds and fines",
+                                           "parameters": BARCODE_PARAM,
+                                           "responses": _responses("Account", "The account", 400, 404)}},
+    "/items/{barcode}": {"get": {"summary": "One item", "parameters": BARCODE_PARAM, "responses": {
+        **_responses("ItemResponse", "The item", 400, 404)}}},
+    "/circulation/checkout": _event("Check an item out (renews if already on loan to this patron)",
+                                    "CheckoutRequest", "LoanOutcome"),
+    "/circulation/checkin": _event("Check an item in", "CheckinRequest", "CheckinOutcome"),
+    "/circulation/renew": _event("Renew a loan", "CheckoutRequest", "LoanOutcome"),
+    "/kiosks/heartbeat": {"post": {"summary": "A kiosk reports it is alive", "requestBody": _body("Heartbeat"),
+                                   "responses": _responses("HeartbeatResponse", "Recorded", 400)}},
+}
+SCHEMAS["ItemResponse"] = _obj({"item": _ref("Item")})
+
+
+def openapi_document() -> dict:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Library central server: kiosk API", "version": "1.0.0",
+                 "description": "The kiosk's backend contract (protocol/API.md). Messages follow "
+                                "Accept-Language (en, es); codes never change with the language."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"kioskToken": []}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"kioskToken": {"type": "http", "scheme": "bearer",
+                                                          "description": "The kiosk's token"}}},
+    }

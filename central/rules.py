@@ -1,0 +1,173 @@
+"""Circulation rules as pure functions (no database): due dates, overdue days, fines, refusals.
+
+Overdue days are counted in OPEN days, as most school library systems do: a book due on Friday
+and returned on Monday is one day late, not three, and nobody is fined for a winter break.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+# How far to look for an open day before deciding the calendar is broken (a whole year closed).
+_SEARCH_LIMIT_DAYS = 366
+
+
+@dataclass(frozen=True)
+class LibraryCalendar:
+    """Which days the library is open: closed weekdays (Monday=0), closed dates, and the term end."""
+
+    closed_weekdays: frozenset[int] = frozenset({5, 6})
+    closed_days: frozenset[date] = frozenset()
+    term_end: date | None = None
+
+    def is_open(self, day: date) -> bool:
+        """True when the library is open on ``day``."""
+        return day.weekday() not in self.closed_weekdays and day not in self.closed_days
+
+
+def next_open_day(calendar: LibraryCalendar, day: date) -> date:
+    """``day`` itself if the library is open then, else the first open day after it."""
+    for offset in range(_SEARCH_LIMIT_DAYS):
+        candidate = day + timedelta(days=offset)
+        if calendar.is_open(candidate):
+            return candidate
+    raise ValueError("The library calendar has no open day within a year; check the closed days.")
+
+
+def last_open_day_on_or_before(calendar: LibraryCalendar, day: date) -> date:
+    """``day`` itself if the library is open then, else the last open day before it."""
+    for offset in range(_SEARCH_LIMIT_DAYS):
+        candidate = day - timedelta(days=offset)
+        if calendar.is_open(candidate):
+            return candidate
+    raise ValueError("The library calendar has no open day within a year; check the closed days.")
+
+
+def due_date(calendar: LibraryCalendar, start: date, loan_days: int) -> date:
+    """The due date of a loan made on ``start``: loan_days later, moved to an open day, capped at term end.
+
+    A due date on a closed day moves FORWARD to the next open day. If that passes the term end,
+    the loan is due at the term end instead, moved BACK to the last open day on or before it
+    (books must be home before summer). A loan made after the term end is not capped.
+    """
+    due = next_open_day(calendar, start + timedelta(days=loan_days))
+    term_end = calendar.term_end
+    if term_end is not None and start <= term_end < due:
+        due = max(last_open_day_on_or_before(calendar, term_end), start)
+    return due
+
+
+def overdue_days(calendar: LibraryCalendar, due: date, returned_on: date) -> int:
+    """Open days after ``due`` up to and including ``returned_on`` (0 when on time)."""
+    if returned_on <= due:
+        return 0
+    days = 0
+    current = due + timedelta(days=1)
+    while current <= returned_on:
+        if calendar.is_open(current):
+            days += 1
+        current += timedelta(days=1)
+    return days
+
+
+def fine_cents(days_late: int, cents_per_day: int, max_fine_cents: int) -> int:
+    """The overdue fine: days late times the daily rate, never more than the maximum."""
+    if days_late <= 0 or cents_per_day <= 0:
+        return 0
+    amount = days_late * cents_per_day
+    return min(amount, max_fine_cents) if max_fine_cents > 0 else amount
+
+
+@dataclass(frozen=True)
+class PatronFacts:
+    """What the rules need to know about a patron (None when the barcode or card is unknown)."""
+
+    patron_id: int
+    expires_on: date
+    block_reason: str | None = None
+    fines_total_cents: int = 0
+    loans_count: int = 0
+    loans_by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """The loan policy for this patron type and item type."""
+
+    loanable: bool = True
+    loan_days: int = 14
+    max_items: int = 2
+    max_renewals: int = 1
+    fine_cents_per_day: int = 0
+    max_fine_cents: int = 0
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the rules need to know about an item and its current loan and holds."""
+
+    item_type: str
+    borrower_id: int | None = None       # patron with the open loan, if any
+    renewals: int = 0                    # renewals already made on the open loan
+    ready_hold_for: int | None = None    # patron this copy is set aside for, if any
+    waiting_hold_patrons: frozenset[int] = frozenset()  # patrons waiting for this title
+
+
+def patron_refusal(patron: PatronFacts | None, today: date, fines_block_cents: int) -> str | None:
+    """Why this patron may not borrow at all (None when they may), checked in the fixed order."""
+    if patron is None:
+        return "patron_unknown"
+    if patron.expires_on < today:
+        return "card_expired"
+    if patron.block_reason:
+        return "patron_blocked"
+    if patron.fines_total_cents > fines_block_cents:
+        return "fines_over_limit"
+    return None
+
+
+def patron_item_limit(policies: list[PolicyFacts]) -> int:
+    """The most items a patron may hold at once across all item types (the largest type limit)."""
+    return max((p.max_items for p in policies if p.loanable), default=0)
+
+
+def checkout_refusal(patron: PatronFacts | None, item: ItemFacts | None, policy: PolicyFacts | None,
+                     *, today: date, fines_block_cents: int, total_limit: int) -> str | None:
+    """Why this checkout is refused (None when allowed), in the order a librarian would check.
+
+    The caller handles "already on loan to this same patron" as a renewal before asking this.
+    Too many items counts all loans against ``total_limit`` and loans of this item type against
+    the policy's own ``max_items`` (so a student may hold 3 books but only 1 DVD among them).
+    """
+    reason = patron_refusal(patron, today, fines_block_cents)
+    if reason:
+        return reason
+    if item is None:
+        return "item_unknown"
+    if item.item_type == "reference" or policy is None or not policy.loanable:
+        return "item_reference"
+    if item.borrower_id is not None and item.borrower_id != patron.patron_id:
+        return "item_on_loan"
+    if item.ready_hold_for is not None and item.ready_hold_for != patron.patron_id:
+        return "item_on_hold"
+    if patron.loans_count >= total_limit or patron.loans_by_type.get(item.item_type, 0) >= policy.max_items:
+        return "too_many_items"
+    return None
+
+
+def renew_refusal(patron: PatronFacts | None, item: ItemFacts | None, policy: PolicyFacts | None,
+                  *, today: date, fines_block_cents: int) -> str | None:
+    """Why this renewal is refused (None when allowed): patron blocks first, then the loan itself."""
+    reason = patron_refusal(patron, today, fines_block_cents)
+    if reason:
+        return reason
+    if item is None:
+        return "item_unknown"
+    if item.borrower_id != patron.patron_id:
+        return "not_on_loan_to_patron"
+    if policy is None or item.renewals >= policy.max_renewals:
+        return "no_renewals_left"
+    others_waiting = item.waiting_hold_patrons - {patron.patron_id}
+    if others_waiting or (item.ready_hold_for is not None and item.ready_hold_for != patron.patron_id):
+        return "item_on_hold_renewal"
+    return None

@@ -1,0 +1,135 @@
+"""Reading request bodies: JSON objects with typed fields, each error naming the field."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from flask import Request
+
+from central.messages import message
+from protocol.identifiers import IdentifierError, normalize_card_uid, validate_library_barcode
+
+
+class ApiError(Exception):
+    """An HTTP error with the API's code and a sentence (already in the caller's language)."""
+
+    def __init__(self, status: int, code: str, text: str):
+        super().__init__(text)
+        self.status, self.code, self.text = status, code, text
+
+
+def bad_request(language: str, key: str, **values: object) -> ApiError:
+    """A 400 bad_request error with the sentence ``key``."""
+    return ApiError(400, "bad_request", message(key, language, **values))
+
+
+def json_body(request: Request, language: str) -> dict:
+    """The request body as a JSON object, or a 400 saying what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise bad_request(language, "not_json")
+    try:
+        body = json.loads(request.get_data(cache=True) or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request(language, "bad_json") from None
+    if not isinstance(body, dict):
+        raise bad_request(language, "not_object")
+    return body
+
+
+def text_field(body: dict, name: str, language: str, *, required: bool = True) -> str | None:
+    """A string field (None when optional and absent)."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(language, "missing_field", field=name)
+        return None
+    if not isinstance(value, str):
+        raise bad_request(language, "wrong_type", field=name, expected=_expected("text", language))
+    return value
+
+
+def bool_field(body: dict, name: str, language: str, default: bool | None = None) -> bool:
+    """A true/false field; required unless a default is given."""
+    value = body.get(name, default)
+    if value is None:
+        raise bad_request(language, "missing_field", field=name)
+    if not isinstance(value, bool):
+        raise bad_request(language, "wrong_type", field=name, expected=_expected("true or false", language))
+    return value
+
+
+def int_field(body: dict, name: str, language: str, *, minimum: int = 0, required: bool = True) -> int | None:
+    """A whole-number field at least ``minimum``."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if value is None:
+        raise bad_request(language, "missing_field", field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise bad_request(language, "wrong_type", field=name,
+                          expected=_expected(f"a whole number from {minimum}", language))
+    return value
+
+
+def barcode_field(body: dict, name: str, language: str) -> str:
+    """A required 14-digit library barcode with a correct check digit."""
+    return barcode_value(text_field(body, name, language), name, language)
+
+
+def barcode_value(value: str, name: str, language: str) -> str:
+    """Validate a barcode from a field or URL, naming ``name`` in the error."""
+    try:
+        return validate_library_barcode(value.strip())
+    except IdentifierError as exc:
+        raise bad_request(language, "bad_value", field=name, reason=str(exc)) from None
+
+
+def card_uid_field(body: dict, name: str, language: str) -> str:
+    """A card UID, normalised to upper-case hex."""
+    try:
+        return normalize_card_uid(text_field(body, name, language))
+    except IdentifierError as exc:
+        raise bad_request(language, "bad_value", field=name, reason=str(exc)) from None
+
+
+def uuid_field(body: dict, name: str, language: str) -> str:
+    """A UUID, returned in canonical lower-case form."""
+    raw = text_field(body, name, language)
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise bad_request(language, "wrong_type", field=name, expected=_expected("a UUID", language)) from None
+
+
+def datetime_field(body: dict, name: str, language: str) -> datetime:
+    """An ISO-8601 date and time with a UTC offset."""
+    raw = text_field(body, name, language)
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise bad_request(language, "wrong_type", field=name,
+                          expected=_expected("an ISO-8601 date and time with offset", language))
+    return value
+
+
+def choice_field(body: dict, name: str, choices: tuple[str, ...], language: str) -> str | None:
+    """An optional field that must be one of ``choices``."""
+    value = text_field(body, name, language, required=False)
+    if value is not None and value not in choices:
+        raise bad_request(language, "wrong_type", field=name, expected=" | ".join(choices))
+    return value
+
+
+_EXPECTED_ES = {"text": "texto", "true or false": "true o false", "a UUID": "un UUID",
+                "an ISO-8601 date and time with offset": "una fecha y hora ISO-8601 con zona horaria"}
+
+
+def _expected(words: str, language: str) -> str:
+    if language == "es":
+        if words.startswith("a whole number from"):
+            return "un número entero desde " + words.rsplit(" ", 1)[1]
+        return _EXPECTED_ES.get(words, words)
+    return words

@@ -1,0 +1,108 @@
+"""Assembly in one place: build the kiosk's parts from its config, taking any of them ready-made.
+
+Tests pass a fake backend, their own journal or devices, a manual clock, and start no threads.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from kiosk.backends import build_backend
+from kiosk.circulation import Circulator, OfflinePolicy
+from kiosk.clock import SystemClock
+from kiosk.config import KioskConfig
+from kiosk.devices import DeviceManager
+from kiosk.events import Broker
+from kiosk.journal import Journal
+from kiosk.receipts import ReceiptDesk
+from kiosk.session import Session
+from kiosk.sync import Reachability, SyncWorker
+
+log = logging.getLogger("kiosk")
+
+
+class Ticker:
+    """A daemon thread calling ``fn`` every ``interval`` seconds until stopped."""
+
+    def __init__(self, fn, interval: float = 1.0, name: str = "kiosk-ticker"):
+        self.fn, self.interval, self.name = fn, interval, name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start ticking."""
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop ticking and wait for the thread."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.fn()
+            except Exception:
+                log.exception("%s tick failed", self.name)
+
+
+@dataclass
+class Kiosk:
+    """Every long-lived part of one running kiosk."""
+
+    config: KioskConfig
+    clock: object
+    journal: Journal
+    backend: object
+    broker: Broker
+    reachability: Reachability
+    circulator: Circulator
+    receipts: ReceiptDesk
+    session: Session
+    devices: DeviceManager
+    sync: SyncWorker
+    ticker: Ticker
+    threads_started: bool = False
+
+    def start_threads(self) -> None:
+        """Start the sync worker (which re-sends what a crash left pending) and the idle ticker."""
+        self.sync.start()
+        self.ticker.start()
+        self.threads_started = True
+
+    def close(self) -> None:
+        """Stop threads and devices, end SSE streams, close the journal: a clean shutdown."""
+        self.broker.close()
+        self.ticker.stop()
+        self.sync.stop()
+        self.devices.stop()
+        close = getattr(self.backend, "close", None)
+        if close:
+            close()
+        self.journal.close()
+
+
+def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | None = None,
+              journal: Journal | None = None, clock=None, policy: OfflinePolicy | None = None) -> Kiosk:
+    """Wire the kiosk's parts; devices are started, background threads are not."""
+    clock = clock or SystemClock()
+    broker = Broker()
+    journal = journal or Journal(config.journal.path, clock)
+    backend = backend or build_backend(config.backend)
+    reachability = Reachability(clock, on_change=lambda: broker.publish("backend"))
+    circulator = Circulator(journal, backend, policy, notify=lambda: broker.publish("journal"))
+    devices = devices or DeviceManager(config.devices)
+    devices.on_change = lambda: broker.publish("devices")
+    receipts = ReceiptDesk(config.kiosk.library_name, devices.printer, clock)
+    session = Session(backend=backend, circulator=circulator, rules=config.identifiers, settings=config.kiosk,
+                      clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
+                      reachability=reachability)
+    devices.start(session)
+    sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
+                      max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)
+    return Kiosk(config=config, clock=clock, journal=journal, backend=backend, broker=broker,
+                 reachability=reachability, circulator=circulator, receipts=receipts, session=session,
+                 devices=devices, sync=sync, ticker=Ticker(session.tick))

@@ -1,0 +1,334 @@
+"""Kiosk configuration: a TOML file validated into typed sections, secrets from the environment.
+
+Every error names the file and the key in words a librarian can act on, e.g.
+``config/kiosk.toml: [backend] url must start with http:// or https://``.
+Relative paths (the journal) are relative to the folder the config file is in, so a kiosk
+behaves the same whatever directory it is started from.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drivers.registry import KINDS as DEVICE_KINDS
+from protocol.circulation import LANGUAGES
+from protocol.identifiers import IdentifierRules
+
+CONFIG_VERSION = 1
+DEMO_TOKEN = "demo-kiosk-token"
+DEMO_STAFF_PIN = "0000"
+RECEIPT_POLICIES = ("ask", "always", "never")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which file, which key and why."""
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    """[kiosk]: who this kiosk is and how its screen behaves."""
+
+    id: str
+    name: str
+    library_name: str
+    languages: tuple[str, ...] = ("en", "es")
+    idle_timeout_seconds: int = 45
+    warning_seconds: int = 10
+    receipt: str = "ask"
+
+
+@dataclass(frozen=True)
+class BackendSection:
+    """[backend]: the library system the kiosk talks to."""
+
+    kind: str
+    url: str
+    token: str = field(repr=False, default="")
+    timeout_seconds: float = 5.0
+    connect_timeout_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class JournalSection:
+    """[journal]: where the write-ahead journal lives."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class SyncSection:
+    """[sync]: how the sync worker re-sends pending events and reports in."""
+
+    heartbeat_seconds: float = 30.0
+    max_backoff_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    """[staff]: the staff mode PIN (from the environment) and its auto-lock."""
+
+    pin: str = field(repr=False, default="")
+    lock_after_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class DeviceSection:
+    """[devices.NAME]: one device; ``settings`` go to drivers.registry.build_device untouched."""
+
+    name: str
+    kind: str
+    driver: str
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DemoSection:
+    """[demo]: demo defaults and the developer panel's quick buttons."""
+
+    enabled: bool = False
+    sample_patrons: tuple[str, ...] = ()
+    sample_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """The whole validated configuration."""
+
+    path: Path
+    config_version: int
+    kiosk: KioskSection
+    backend: BackendSection
+    journal: JournalSection
+    identifiers: IdentifierRules
+    sync: SyncSection = SyncSection()
+    staff: StaffSection = StaffSection()
+    devices: tuple[DeviceSection, ...] = ()
+    demo: DemoSection = DemoSection()
+
+    @property
+    def has_simulated_devices(self) -> bool:
+        """True when any device uses the simulated driver (the developer panel is shown)."""
+        return any(device.driver == "simulated" for device in self.devices)
+
+
+_KNOWN = {
+    "": {"config_version", "kiosk", "backend", "journal", "sync", "identifiers", "staff", "devices", "demo"},
+    "kiosk": {"id", "name", "library_name", "languages", "idle_timeout_seconds", "warning_seconds", "receipt"},
+    "backend": {"kind", "url", "url_env", "token_env", "timeout_seconds", "connect_timeout_seconds"},
+    "journal": {"path"},
+    "sync": {"heartbeat_seconds", "max_backoff_seconds"},
+    "identifiers": {"patron_prefixes", "item_prefixes", "accept_isbn"},
+    "staff": {"pin_env", "lock_after_seconds"},
+    "demo": {"enabled", "sample_patrons", "sample_items"},
+}
+BACKEND_KINDS = ("central",)
+
+
+class _Reader:
+    """Reads one table of the file, turning every mistake into a ConfigError naming file and key."""
+
+    def __init__(self, source: str, section: str, table: Any):
+        self.source, self.section = source, section
+        if not isinstance(table, dict):
+            self.fail("", "must be a table (a [section] of keys)")
+        self.table = table
+
+    def fail(self, key: str, problem: str):
+        where = f"[{self.section}] " if self.section else ""
+        raise ConfigError(f"{self.source}: {where}{key + ' ' if key else ''}{problem}")
+
+    def check_known(self, known: set[str]) -> None:
+        for key in self.table:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"; did you mean {close[0]}?" if close else f"; the keys are: {', '.join(sorted(known))}"
+                self.fail("", f"has an unknown key '{key}'{hint}")
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.table.get(key, default)
+        if value is None:
+            self.fail(key, "is missing")
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "must be a non-empty text in quotes")
+        return value.strip()
+
+    def number(self, key: str, default: float, low: float, high: float, whole: bool = False) -> Any:
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
+            self.fail(key, f"must be a {'whole ' if whole else ''}number")
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low:g} and {high:g} (it is {value:g})")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, "must be true or false")
+        return value
+
+    def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.table.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(key, 'must be a list of texts in quotes, like ["2"]')
+        return tuple(v.strip() for v in value)
+
+
+def load_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> KioskConfig:
+    """Read and validate a kiosk TOML file; secrets come from ``env`` (the process environment)."""
+    env = os.environ if env is None else env
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: the configuration file does not exist.") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: the configuration file cannot be read ({exc.strerror}).") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: the file is not UTF-8 text; save it again as UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "unreadable"
+        where = f"line {found.group(1)}, column {found.group(2)}" if found else "somewhere"
+        raise ConfigError(f"{source}: this is not valid TOML at {where}: {reason}.") from None
+    return parse_config(data, Path(path), env)
+
+
+def parse_config(data: dict, path: Path, env: Mapping[str, str]) -> KioskConfig:
+    """Validate already-parsed TOML ``data`` as the file at ``path`` would be."""
+    source = str(path)
+    top = _Reader(source, "", data)
+    top.check_known(_KNOWN[""])
+    version = data.get("config_version")
+    if version is None:
+        top.fail("", f"needs config_version = {CONFIG_VERSION} at the top of the file")
+    if version != CONFIG_VERSION:
+        top.fail("config_version", f"is {version!r}; this kiosk understands config_version = {CONFIG_VERSION}")
+    for required in ("kiosk", "backend", "journal"):
+        if required not in data:
+            top.fail("", f"needs a [{required}] section")
+    demo = _demo(_Reader(source, "demo", data.get("demo", {})))
+    return KioskConfig(
+        path=path,
+        config_version=version,
+        kiosk=_kiosk(_Reader(source, "kiosk", data["kiosk"])),
+        backend=_backend(_Reader(source, "backend", data["backend"]), env, demo.enabled),
+        journal=_journal(_Reader(source, "journal", data["journal"]), path),
+        identifiers=_identifiers(_Reader(source, "identifiers", data.get("identifiers", {}))),
+        sync=_sync(_Reader(source, "sync", data.get("sync", {}))),
+        staff=_staff(_Reader(source, "staff", data.get("staff", {})), env, demo.enabled),
+        devices=_devices(source, data.get("devices", {})),
+        demo=demo,
+    )
+
+
+def _kiosk(r: _Reader) -> KioskSection:
+    r.check_known(_KNOWN["kiosk"])
+    languages = r.texts("languages", ("en", "es"))
+    if not languages:
+        r.fail("languages", "needs at least one language")
+    for lang in languages:
+        if lang not in LANGUAGES:
+            r.fail("languages", f"has '{lang}'; the kiosk speaks: {', '.join(LANGUAGES)}")
+    timeout = r.number("idle_timeout_seconds", 45, 20, 600, whole=True)
+    warning = r.number("warning_seconds", 10, 0, 60, whole=True)
+    if warning >= timeout:
+        r.fail("warning_seconds", "must be shorter than idle_timeout_seconds")
+    receipt = r.text("receipt", "ask")
+    if receipt not in RECEIPT_POLICIES:
+        r.fail("receipt", f"must be one of: {', '.join(RECEIPT_POLICIES)}")
+    return KioskSection(id=r.text("id"), name=r.text("name"), library_name=r.text("library_name"),
+                        languages=languages, idle_timeout_seconds=timeout, warning_seconds=warning,
+                        receipt=receipt)
+
+
+def _backend(r: _Reader, env: Mapping[str, str], demo: bool) -> BackendSection:
+    if "token" in r.table:
+        r.fail("token", "must not be written in the file; put the token in the KIOSK_TOKEN environment variable")
+    r.check_known(_KNOWN["backend"])
+    kind = r.text("kind", "central")
+    if kind not in BACKEND_KINDS:
+        r.fail("kind", f"is '{kind}'; the kinds this kiosk knows are: {', '.join(BACKEND_KINDS)}")
+    url = r.text("url")
+    url_env = r.text("url_env") if "url_env" in r.table else None
+    if url_env and env.get(url_env, "").strip():
+        url = env[url_env].strip()  # e.g. CENTRAL_URL moves the demo central to another port
+    if not re.match(r"^https?://[^/\s:]+", url):
+        r.fail("url", "must start with http:// or https:// followed by the server's name")
+    token_env = r.text("token_env", "KIOSK_TOKEN")
+    token = env.get(token_env, "").strip() or (DEMO_TOKEN if demo else "")
+    if not token:
+        r.fail("", f"the kiosk token is missing: set the environment variable {token_env}")
+    return BackendSection(kind=kind, url=url.rstrip("/"), token=token,
+                          timeout_seconds=float(r.number("timeout_seconds", 5, 0.1, 120)),
+                          connect_timeout_seconds=float(r.number("connect_timeout_seconds", 2, 0.1, 60)))
+
+
+def _journal(r: _Reader, config_path: Path) -> JournalSection:
+    r.check_known(_KNOWN["journal"])
+    raw = r.text("path")
+    if raw == ":memory:":
+        r.fail("path", "must be a file: the journal has to survive a restart")
+    journal = Path(raw).expanduser()
+    if not journal.is_absolute():
+        journal = (config_path.resolve().parent / journal).resolve()
+    return JournalSection(path=journal)
+
+
+def _identifiers(r: _Reader) -> IdentifierRules:
+    r.check_known(_KNOWN["identifiers"])
+    patrons = r.texts("patron_prefixes", ("2",))
+    items = r.texts("item_prefixes", ("3",))
+    for key, prefixes in (("patron_prefixes", patrons), ("item_prefixes", items)):
+        if not prefixes or not all(p.isdigit() for p in prefixes):
+            r.fail(key, 'must be a list of digits, like ["2"]')
+    overlap = set(patrons) & set(items)
+    if overlap:
+        r.fail("item_prefixes", f"shares {', '.join(sorted(overlap))} with patron_prefixes; a barcode must be one or the other")
+    return IdentifierRules(patron_prefixes=patrons, item_prefixes=items, accept_isbn=r.flag("accept_isbn", True))
+
+
+def _sync(r: _Reader) -> SyncSection:
+    r.check_known(_KNOWN["sync"])
+    return SyncSection(heartbeat_seconds=float(r.number("heartbeat_seconds", 30, 1, 3600)),
+                       max_backoff_seconds=float(r.number("max_backoff_seconds", 60, 1, 3600)))
+
+
+def _staff(r: _Reader, env: Mapping[str, str], demo: bool) -> StaffSection:
+    if "pin" in r.table:
+        r.fail("pin", "must not be written in the file; put it in the KIOSK_STAFF_PIN environment variable")
+    r.check_known(_KNOWN["staff"])
+    pin_env = r.text("pin_env", "KIOSK_STAFF_PIN")
+    pin = env.get(pin_env, "").strip() or (DEMO_STAFF_PIN if demo else "")
+    if not pin:
+        r.fail("", f"the staff PIN is missing: set the environment variable {pin_env}")
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        r.fail("", f"the staff PIN in {pin_env} must be 4 to 8 digits")
+    return StaffSection(pin=pin, lock_after_seconds=r.number("lock_after_seconds", 120, 15, 3600, whole=True))
+
+
+def _devices(source: str, table: Any) -> tuple[DeviceSection, ...]:
+    devices = []
+    _Reader(source, "devices", table)
+    for name, section in table.items():
+        r = _Reader(source, f"devices.{name}", section)
+        kind = r.text("kind")
+        if kind not in DEVICE_KINDS:
+            r.fail("kind", f"is '{kind}'; it must be one of: {', '.join(DEVICE_KINDS)}")
+        settings = dict(section)
+        settings.pop("kind")
+        devices.append(DeviceSection(name=name, kind=kind, driver=r.text("driver"), settings=settings))
+    return tuple(devices)
+
+
+def _demo(r: _Reader) -> DemoSection:
+    r.check_known(_KNOWN["demo"])
+    return DemoSection(enabled=r.flag("enabled", False), sample_patrons=r.texts("sample_patrons", ()),
+                       sample_items=r.texts("sample_items", ()))

@@ -1,0 +1,427 @@
+"""The patron session state machine: one student at a time, server-side, thread-safe.
+
+States: ``idle`` -> (``pin_entry``) -> ``active`` (mode checkout | checkin | renew) -> ``ending`` -> ``idle``.
+
+Decisions worth knowing:
+- Returns need no card: in ``idle`` the "Return books" button sets mode checkin, and the first
+  book scanned starts an anonymous return session (as commercial self-checks do).
+- A DIFFERENT patron's card while a session is active ends that session (no receipt) and starts
+  the new one: the first student has walked away, and their loans are already committed.
+  The SAME patron's card again just says "you are already signed in".
+- A book already checked out in this session is not sent again when scanned twice (scanners
+  double-read, and the server would treat a second checkout as a renewal).
+- After ``idle_timeout_seconds`` without a touch the session ends and everything about the
+  student is forgotten (the journal keeps barcodes, never names).
+
+Device threads and HTTP handlers call in. One action runs at a time (``_action``); the screen's
+view is read under a short lock, so a slow backend call never blocks /api/state.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable, Patron
+from kiosk.circulation import Circulator, Outcome
+from kiosk.config import KioskSection
+from kiosk.receipts import ReceiptDesk
+from protocol.identifiers import IdentifierError, IdentifierRules, classify, mask_barcode, normalize_card_uid
+
+log = logging.getLogger("kiosk.session")
+
+MODES = ("checkout", "checkin", "renew")
+ENDING_SECONDS = 8  # how long "Goodbye" stays up before the idle screen
+MAX_PIN_TRIES = 3
+
+
+@dataclass
+class Line:
+    """One book on the session's list; texts are rendered in the current language by the view."""
+
+    type: str  # checkout | checkin | renew
+    item_barcode: str
+    status: str  # ok | refused | pending | error
+    title: str = ""
+    due_date: object = None  # datetime.date for checkouts and renewals
+    refusal_code: str | None = None
+    note: str | None = None  # a translation key: line.renewed, line.hold_shelf, line.unanswered, ...
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What one scan did, for callers that act on it (the item pad's security bit)."""
+
+    type: str | None = None
+    ok: bool = False
+    decided: bool = False
+
+
+@dataclass
+class _Data:
+    """Everything the session knows; replaced wholesale when a session ends (forgetting it all)."""
+
+    state: str = "idle"
+    mode: str = "checkout"
+    lang: str = "en"
+    patron: Patron | None = None
+    lines: list[Line] = field(default_factory=list)
+    notice: tuple[str, dict, str] | None = None  # (translation key, values, level)
+    pending_id: str | None = None  # typed number waiting for its PIN
+    pin_tries: int = 0
+    reference: str = ""
+    busy: bool = False
+    warning: bool = False
+
+
+class Session:
+    """The kiosk's patron session."""
+
+    def __init__(self, *, backend: Backend, circulator: Circulator, rules: IdentifierRules,
+                 settings: KioskSection, clock, receipts: ReceiptDesk,
+                 on_change: Callable[[], None] | None = None, reachability=None):
+        self.backend, self.circulator, self.rules = backend, circulator, rules
+        self.settings, self.clock, self.receipts = settings, clock, receipts
+        self.reachability = reachability
+        self._on_change = on_change or (lambda: None)
+        self._action = threading.RLock()
+        self._view = threading.Lock()
+        self.version = 0
+        self.d = _Data(lang=settings.languages[0])
+        self.last_activity = clock.monotonic()
+        self.ending_since = 0.0
+
+    # ----- events -------------------------------------------------------------------------
+    def scan(self, code: str, source: str = "screen", allow_patron: bool = True) -> ScanOutcome:
+        """A barcode from a scanner, the item pad or the screen: a patron card or a book.
+
+        Numbers typed on the screen pass ``allow_patron=False``: a typed card number must go
+        through :meth:`identify_typed`, which asks for the PIN.
+        """
+        with self._action:
+            self._activity()
+            try:
+                ident = classify(code, self.rules)
+            except IdentifierError as exc:
+                log.info("unreadable scan from %s: %s", source, exc)
+                self._set(notice=("scan.unreadable", {}, "error"))
+                return ScanOutcome()
+            if ident.kind == "patron" and not allow_patron:
+                self._set(notice=("scan.typed_card", {}, "info"))
+                return ScanOutcome()
+            if ident.kind == "patron":
+                self._identify(barcode=ident.code, method="scan")
+                return ScanOutcome()
+            return self._item(ident.code)
+
+    def card_tap(self, uid: str, source: str = "card_reader") -> None:
+        """A patron card tapped on the reader."""
+        with self._action:
+            self._activity()
+            try:
+                uid = normalize_card_uid(uid)
+            except IdentifierError as exc:
+                log.info("unreadable card from %s: %s", source, exc)
+                self._set(notice=("card.unreadable", {}, "error"))
+                return
+            self._identify(card_uid=uid, method="tap")
+
+    def identify_typed(self, number: str | None, pin: str | None = None) -> None:
+        """The number typed on the keypad (and the PIN when the patron has one)."""
+        with self._action:
+            self._activity()
+            number = (number or "").strip() or (self.d.pending_id if self.d.state == "pin_entry" else "")
+            if not number:
+                self._set(notice=("keypad.empty", {}, "error"))
+                return
+            try:
+                ident = classify(number, self.rules)
+            except IdentifierError:
+                self._set(notice=("keypad.not_a_card", {}, "error"))
+                return
+            if ident.kind != "patron":
+                self._set(notice=("keypad.not_a_card", {}, "error"))
+                return
+            self._identify(barcode=ident.code, pin=pin or None, method="typed")
+
+    def tag_unreadable(self) -> None:
+        """An RFID tag on the item pad could not be read."""
+        with self._action:
+            self._activity()
+            self._set(notice=("tag.unreadable", {}, "error"))
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between Check out, Return and Renew."""
+        if mode not in MODES:
+            raise ValueError(mode)
+        with self._action:
+            self._activity()
+            d = self.d
+            if d.state == "ending":
+                self._reset_to_idle(keep_receipt=True)
+            if d.state == "active" and d.patron is None and mode != "checkin":
+                self._set(notice=("scan.card_first", {}, "info"))
+            else:
+                self._set(mode=mode, notice=None)
+
+    def set_language(self, lang: str) -> None:
+        """Switch the screen (and receipt) language."""
+        if lang not in self.settings.languages:
+            raise ValueError(lang)
+        with self._action:
+            self._activity()
+            self._set(lang=lang)
+
+    def touch(self) -> None:
+        """Someone touched the screen ("I'm still here")."""
+        with self._action:
+            self._activity()
+            self._set()
+
+    def finish(self, receipt: bool | None = None) -> None:
+        """Done: print a receipt if asked (None = the [kiosk] receipt policy), say goodbye."""
+        with self._action:
+            self._activity()
+            d = self.d
+            if d.state != "active":  # cancel the keypad, PIN entry or return mode
+                self._reset_to_idle(keep_receipt=True)
+                return
+            if receipt is None:
+                receipt = self.settings.receipt == "always"
+            if self.settings.receipt == "never":
+                receipt = False
+            self._end(print_receipt=receipt)
+
+    def reprint(self) -> None:
+        """Print the session's receipt again (after a printer problem)."""
+        with self._action:
+            self._activity()
+            if not self.receipts.has_current():
+                self._set(notice=("receipt.nothing", {}, "info"))
+                return
+            self._print()
+
+    def reset(self, reason: str = "staff") -> None:
+        """End any session now and forget it (staff action or shutdown)."""
+        with self._action:
+            log.info("session reset: %s", reason)
+            self._reset_to_idle(keep_receipt=False)
+
+    def tick(self) -> None:
+        """Called every second: warnings, idle timeout, the end of the goodbye screen."""
+        if not self._action.acquire(blocking=False):
+            return  # an action is running; that is activity, check again next second
+        try:
+            d, now = self.d, self.clock.monotonic()
+            quiet = now - self.last_activity
+            timeout = self.settings.idle_timeout_seconds
+            if d.state == "ending":
+                hold = timeout if self.receipts.status == "error" else ENDING_SECONDS
+                if now - self.ending_since >= hold:
+                    self._reset_to_idle(keep_receipt=True)
+            elif d.state in ("active", "pin_entry") or d.mode != "checkout" or d.notice:
+                if quiet >= timeout:
+                    log.info("session timed out after %d s", int(quiet))
+                    if d.state == "active" and self.settings.receipt == "always":
+                        self._end(print_receipt=True)
+                    self._reset_to_idle(keep_receipt=True)
+                elif d.state == "active" and self.settings.warning_seconds and not d.warning \
+                        and quiet >= timeout - self.settings.warning_seconds:
+                    self._set(warning=True)
+            elif self.receipts.last_text and quiet >= timeout:
+                self.receipts.forget()  # the dev panel's copy goes too, after a quiet spell
+                self._set()
+        finally:
+            self._action.release()
+
+    def account(self) -> dict | None:
+        """The current patron's account for 'My account' (None when nobody is signed in)."""
+        from kiosk.view import account_view
+
+        with self._action:
+            self._activity()
+            if self.d.patron is None:
+                return None
+            try:
+                account = self.backend.account(self.d.patron.barcode, self.d.lang)
+            except (BackendUnavailable, BackendRejected) as exc:
+                self._backend_trouble(exc)
+                return None
+            return account_view(account, self.d.lang, self.clock.now().date()) if account else None
+
+    # ----- internals ----------------------------------------------------------------------
+    def _identify(self, *, barcode=None, card_uid=None, pin=None, method="scan") -> None:
+        d = self.d
+        if d.state == "active" and d.patron and barcode == d.patron.barcode:
+            self._set(notice=("identify.already", {}, "info"))
+            return
+        self._set(busy=True)
+        try:
+            result = self.backend.identify(barcode=barcode, card_uid=card_uid, pin=pin, method=method, lang=d.lang)
+        except (BackendUnavailable, BackendRejected) as exc:
+            self._set(busy=False)
+            self._backend_trouble(exc)
+            return
+        self._reachable()
+        who = mask_barcode(barcode) if barcode else mask_barcode(card_uid)
+        if result.ok:
+            log.info("patron identified by %s: %s", method, who)
+            if d.state == "active":
+                self._reset_to_idle(keep_receipt=False)  # another student: the first one has gone
+            self._start(result.patron)
+            return
+        code = result.refusal.code if result.refusal else "patron_unknown"
+        log.info("identify refused (%s) by %s: %s", code, method, who)
+        if code == "pin_required" and barcode:
+            self._set(busy=False, state="pin_entry", pending_id=barcode, pin_tries=0,
+                      notice=("pin.prompt", {}, "info"))
+        elif code == "pin_incorrect" and barcode and d.pin_tries + 1 < MAX_PIN_TRIES:
+            self._set(busy=False, state="pin_entry", pending_id=barcode, pin_tries=d.pin_tries + 1,
+                      notice=("refusal", {"code": code}, "error"))
+        elif code == "pin_incorrect":
+            self._reset_to_idle(keep_receipt=True)
+            self._set(notice=("pin.too_many", {}, "error"))
+        else:
+            if d.state == "pin_entry":
+                self._set(state="idle", pending_id=None)
+            self._set(busy=False, notice=("refusal", {"code": code}, "error"))
+
+    def _start(self, patron: Patron) -> None:
+        lang = patron.language if patron.language in self.settings.languages else self.d.lang
+        notice = None
+        if not patron.can_checkout and patron.refusal:
+            notice = ("refusal", {"code": patron.refusal}, "error")
+        self.receipts.forget()
+        with self._view:
+            self.d = _Data(state="active", mode="checkout", lang=lang, patron=patron, notice=notice,
+                           reference=uuid.uuid4().hex[:10].upper())
+        self._changed()
+
+    def _item(self, barcode: str) -> ScanOutcome:
+        if self.d.state == "ending":
+            self._reset_to_idle(keep_receipt=True)
+        if self.d.state == "pin_entry":
+            self._set(notice=("pin.first", {}, "info"))
+            return ScanOutcome()
+        if self.d.state == "idle":
+            if self.d.mode != "checkin":
+                self._set(notice=("scan.card_first", {}, "info"))
+                return ScanOutcome()
+            with self._view:  # the first returned book starts an anonymous return session
+                self.d = _Data(state="active", mode="checkin", lang=self.d.lang,
+                               reference=uuid.uuid4().hex[:10].upper())
+            self.receipts.forget()
+        d = self.d
+        mode = d.mode
+        if mode == "checkout" and any(x.item_barcode == barcode and x.type == "checkout" and x.status == "ok"
+                                      for x in d.lines):
+            self._set(notice=("scan.already_listed", {}, "info"))
+            return ScanOutcome(mode, True, True)
+        if mode == "checkout" and not d.patron.can_checkout:
+            self._add(Line(mode, barcode, "refused", refusal_code=d.patron.refusal or "patron_blocked"))
+            return ScanOutcome(mode, False, True)
+        self._set(busy=True, notice=None)
+        outcome = self.circulator.perform(mode, item_barcode=barcode, lang=d.lang,
+                                          patron_barcode=d.patron.barcode if d.patron else None)
+        line = self._line(mode, barcode, outcome)
+        self._add(line)
+        return ScanOutcome(mode, line.status == "ok", outcome.decided or outcome.state == "offline")
+
+    def _line(self, mode: str, barcode: str, outcome: Outcome) -> Line:
+        result = outcome.result
+        if outcome.state == "unanswered":
+            if self.reachability is not None:
+                self.reachability.failed(outcome.error)
+            return Line(mode, barcode, "pending", note="line.unanswered", event_id=outcome.event.event_id)
+        if outcome.state == "rejected":
+            return Line(mode, barcode, "error", note="line.rejected", event_id=outcome.event.event_id)
+        self._reachable()
+        line = Line(mode, barcode, "ok" if result.ok else "refused", event_id=outcome.event.event_id,
+                    note="line.saved_offline" if outcome.state == "offline" else None)
+        if result.loan:
+            line.title, line.due_date = result.loan.title, result.loan.due_date
+            if result.renewed and mode == "checkout":
+                line.note = "line.renewed"
+        if result.checkin:
+            line.title = result.checkin.title
+            if result.checkin.routing == "hold_shelf" or result.checkin.on_hold:
+                line.note = "line.hold_shelf"
+            elif result.checkin.fine_cents:
+                line.note = "line.late"
+        if not result.ok:
+            line.refusal_code = result.refusal.code if result.refusal else "item_unknown"
+            if line.refusal_code != "item_unknown":
+                line.title = self._title(barcode)
+        return line
+
+    def _title(self, barcode: str) -> str:
+        try:  # best effort: a refused book is easier to find with its title on screen
+            item = self.backend.item(barcode, self.d.lang)
+        except (BackendUnavailable, BackendRejected):
+            return ""
+        return item.title if item else ""
+
+    def _end(self, print_receipt: bool) -> None:
+        d = self.d
+        self.receipts.prepare(d.patron, [x for x in d.lines if x.status == "ok"], d.lang, d.reference)
+        self.ending_since = self.clock.monotonic()
+        self._set(state="ending", warning=False, busy=False, notice=None)
+        if print_receipt:
+            self._print()
+        log.info("session ended: %d lines, receipt=%s", len(d.lines), self.receipts.status)
+
+    def _print(self) -> None:
+        self._set(busy=True)
+        self.receipts.print_current()
+        self._set(busy=False)
+
+    def _reset_to_idle(self, keep_receipt: bool) -> None:
+        if not keep_receipt:
+            self.receipts.forget()
+        self.receipts.drop_current()
+        with self._view:
+            self.d = _Data(lang=self.settings.languages[0])  # a new, empty record: the student is forgotten
+        self._changed()
+
+    def _backend_trouble(self, exc) -> None:
+        if self.reachability is not None:
+            self.reachability.failed(getattr(exc, "detail", "") or str(exc))
+        key = "backend.down" if isinstance(exc, BackendUnavailable) else "backend.rejected"
+        if isinstance(exc, BackendRejected):
+            log.error("backend refused the kiosk: %s %s", exc.code, exc.message)
+        self._set(busy=False, notice=(key, {}, "error"))
+
+    def _reachable(self) -> None:
+        if self.reachability is not None:
+            self.reachability.ok()
+
+    def _activity(self) -> None:
+        self.last_activity = self.clock.monotonic()
+        if self.d.warning:
+            self._set(warning=False)
+
+    def _add(self, line: Line) -> None:
+        with self._view:
+            self.d.lines.append(line)
+            self.d.busy = False
+        self._changed()
+
+    def _set(self, **changes) -> None:
+        with self._view:
+            for key, value in changes.items():
+                setattr(self.d, key, value)
+        self._changed()
+
+    def _changed(self) -> None:
+        with self._view:
+            self.version += 1
+        self._on_change()
+
+    def snapshot(self) -> tuple[int, _Data, list[Line], float]:
+        """A consistent copy for the view: (version, data, lines, seconds since the last touch)."""
+        with self._view:
+            copy = _Data(**{k: getattr(self.d, k) for k in _Data.__dataclass_fields__})
+            return self.version, copy, list(self.d.lines), self.clock.monotonic() - self.last_activity

@@ -1,0 +1,106 @@
+"""A real TCP 'network receipt printer' on 127.0.0.1 for tests and benchmarks.
+
+It records every byte of every connection, answers DLE EOT status requests the way an Epson
+TM printer does (from its paper / cover / online state), and can misbehave on purpose:
+hang up after N bytes of a receipt, run out of paper after N bytes, or never answer status.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+
+from drivers.escpos_status import status_answers
+
+
+class FakeNetworkPrinter:
+    """A small threaded TCP server that behaves like a receipt printer on port 9100."""
+
+    def __init__(self):
+        self.paper = "ok"  # ok | near_end | out
+        self.cover_open = False
+        self.online = True
+        self.answer_status = True
+        self.close_after: int | None = None  # hang up once a connection has sent this many bytes
+        self.paper_out_after: int | None = None  # paper runs out once this many bytes arrived
+        self.read_nothing = False  # accept connections but never read (a wedged printer)
+        self.jobs: list[bytes] = []  # one entry per finished connection
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.1)
+        self.host, self.port = self._sock.getsockname()
+
+    def start(self) -> None:
+        """Start accepting connections."""
+        thread = threading.Thread(target=self._accept, name="fake-printer", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop the server and every connection thread."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5)
+        self._sock.close()
+
+    @property
+    def received(self) -> bytes:
+        """Everything received on every finished connection, in order."""
+        with self._lock:
+            return b"".join(self.jobs)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            with self._lock:
+                self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(0.1)
+        job = bytearray()
+        scanned = 0
+        try:
+            while not self._stop.is_set():
+                if self.read_nothing:
+                    self._stop.wait(0.1)
+                    continue
+                try:
+                    chunk = conn.recv(65536)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                job += chunk
+                if self.paper_out_after is not None and len(job) >= self.paper_out_after:
+                    self.paper = "out"
+                # Answer every complete DLE EOT n in arrival order (real-time commands).
+                while True:
+                    at = job.find(b"\x10\x04", max(0, scanned))
+                    if at < 0 or at + 2 >= len(job):
+                        scanned = max(scanned, len(job) - 2)
+                        break
+                    scanned = at + 3
+                    if self.answer_status:
+                        answers = status_answers(self.online, self.paper, self.cover_open)
+                        conn.sendall(bytes([answers.get(job[at + 2], 0x12)]))
+                if self.close_after is not None and len(job) >= self.close_after:
+                    break  # hang up mid-receipt
+        finally:
+            try:
+                conn.close()
+            finally:
+                with self._lock:
+                    self.jobs.append(bytes(job))
