@@ -77,7 +77,7 @@ def identify():
         raise validation.bad_request(lang, "one_of_fields")
     barcode = validation.barcode_field(body, "barcode", lang) if has_barcode else None
     card_uid = validation.card_uid_field(body, "card_uid", lang) if has_card else None
-    pin = validation.text_field(body, "pin", lang, required=False)
+    pin = validation.text_field(body, "pin", lang, required=False) or None  # "" = nothing typed
     method = validation.choice_field(body, "method", ("scan", "tap", "typed"), lang)
     result = patrons.identify(state().session(), barcode=barcode, card_uid=card_uid, pin=pin, method=method,
                               today=state().clock.today(), language=lang)

@@ -1,15 +1,12 @@
 """The central server's Flask application factory; nothing is connected or started at import time."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from flask import Flask, g
 
 from central.clock import SystemClock
 from central.db import ROOT, Database, default_database_url
-
-log = logging.getLogger("central")
 
 
 @dataclass

@@ -35,14 +35,13 @@ class Moment:
 
 
 def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Moment, language: str) -> dict:
-    """Lend an item to a patron (or renew it if they already have it)."""
+    """Lend an item to a patron (or renew it if they already have it: ``renewed`` says which)."""
     settings = records.load_settings(session)
     patron = records.find_patron(session, barcode=patron_barcode, lock=True)
     item = records.find_item(session, item_barcode, lock=True)
     loan = records.open_loan(session, item) if item else None
     if patron is not None and loan is not None and loan.patron_id == patron.id:
-        result = renew(session, patron_barcode, item_barcode, when, language)
-        return {**result, "renewed": result["ok"]}
+        return renew(session, patron_barcode, item_barcode, when, language)
     policies = records.policies_for(session, patron.patron_type) if patron else {}
     policy = policies.get(item.item_type) if item else None
     pfacts = records.patron_facts(session, patron)
@@ -51,10 +50,11 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
                                      fines_block_cents=settings.fines_block_cents,
                                      total_limit=rules.patron_item_limit(list(policies.values())))
     outcome: dict = {"renewed": False}
-    if refusal and not (when.offline and refusal not in OFFLINE_UNRECORDABLE):
+    apply_anyway = when.offline and refusal not in OFFLINE_UNRECORDABLE
+    if refusal and not apply_anyway:
         return {**outcome, "ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
     if refusal:
-        # Offline and recordable: apply, and tell staff everything this loan broke.
+        # The book already left with the student: record the loan and tell staff every rule it broke.
         outcome["offline_exceptions"] = _offline_exceptions(pfacts, ifacts, policy, policies, when, settings)
     loan_days = policy.loan_days if policy and policy.loanable else 0
     loan = Loan(item_id=item.id, patron_id=patron.id, checked_out_at=when.at,
@@ -73,7 +73,9 @@ def _offline_exceptions(pfacts, ifacts, policy, policies, when: Moment, settings
     patron_reason = rules.patron_refusal(pfacts, when.day, settings.fines_block_cents)
     if patron_reason:
         found.append(patron_reason)
-    healthy = rules.PatronFacts(pfacts.patron_id, when.day, None, 0, pfacts.loans_count, pfacts.loans_by_type)
+    # The same patron without card, block or fine problems, to find the item rules this loan broke too.
+    healthy = rules.PatronFacts(patron_id=pfacts.patron_id, expires_on=when.day, loans_count=pfacts.loans_count,
+                                loans_by_type=pfacts.loans_by_type)
     item_reason = rules.checkout_refusal(healthy, ifacts, policy, today=when.day, fines_block_cents=0,
                                          total_limit=rules.patron_item_limit(list(policies.values())))
     if item_reason == "item_on_hold":
@@ -110,13 +112,14 @@ def renew(session: Session, patron_barcode: str, item_barcode: str, when: Moment
     refusal = rules.renew_refusal(records.patron_facts(session, patron), records.item_facts(session, item),
                                   policy, today=when.day, fines_block_cents=settings.fines_block_cents)
     if refusal:
-        return {"ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
+        return {"ok": False, "renewed": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
     loan = records.open_loan(session, item)
     loan.renewals += 1
     # A renewal never shortens a loan (near term end the capped date can be earlier than today's).
     loan.due_date = max(loan.due_date, rules.due_date(settings.calendar, when.day, policy.loan_days))
     session.flush()
-    return {"ok": True, "loan": records.loan_json(loan, policy.max_renewals, when.day), "refusal": None}
+    return {"ok": True, "renewed": True, "loan": records.loan_json(loan, policy.max_renewals, when.day),
+            "refusal": None}
 
 
 def checkin(session: Session, item_barcode: str, when: Moment, language: str) -> dict:

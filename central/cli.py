@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 import time
 
@@ -13,8 +14,6 @@ import sqlalchemy as sa
 
 from central.clock import SystemClock
 from central.db import Database, DatabaseError, default_database_url, describe_connection_error
-
-log = logging.getLogger("central")
 
 
 def _database(url: str | None) -> Database:
@@ -48,6 +47,7 @@ def _require_schema(db: Database) -> None:
 def main(ctx: click.Context, database_url: str | None) -> None:
     """The library's central server."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-plugin INFO lines drown ours
     ctx.obj = {"url": database_url}
 
 
@@ -107,12 +107,17 @@ def run(obj, host: str, port: int, threads: int) -> None:
     db = _database(obj["url"])
     _require_schema(db)
     app = create_app({"DATABASE_URL": db.url}, database=db)
-    click.echo(f"Central server on http://{host}:{port}/ (API: http://{host}:{port}/api/v1/openapi.json)")
     try:
-        waitress.serve(RequestLog(app), host=host, port=port, threads=threads, ident="central")
+        server = waitress.create_server(RequestLog(app), host=host, port=port, threads=threads, ident="central")
     except OSError as exc:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror or exc} "
                                    f"(is another server already using that port?)") from None
+    # SIGTERM (systemd, `kiosk demo`) stops like Ctrl-C: waitress closes cleanly on SystemExit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    click.echo(f"Central server on http://{host}:{port}/ (API: http://{host}:{port}/api/v1/openapi.json)")
+    server.run()
+    db.dispose()
+    click.echo("Central server stopped.")
 
 
 @main.command("create-kiosk")

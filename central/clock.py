@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 
 def _local_tz() -> tzinfo:
@@ -45,6 +45,4 @@ class FixedClock(SystemClock):
 
     def advance(self, **delta: float) -> None:
         """Move the clock forward by a timedelta's keyword arguments (days=3)."""
-        from datetime import timedelta
-
         self.moment = self.moment + timedelta(**delta)

@@ -23,6 +23,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC (naive on SQLite, which has no time zones)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -31,6 +32,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Hand back an aware UTC datetime whatever the database returned."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value

@@ -38,7 +38,8 @@ def patron_json(session: Session, patron: Patron, settings: records.Settings, to
         "expires_on": patron.expires_on.isoformat(), "loans_count": facts.loans_count,
         "max_items": rules.patron_item_limit(list(policies.values())),
         "fines_total_cents": facts.fines_total_cents, "can_checkout": refusal is None,
-        "refusal": Refusal.of(refusal, language).to_json() if refusal else None,
+        # The code alone, as API.md lists it (kiosks re-word codes); the sentence is an added field.
+        "refusal": refusal, "refusal_message": Refusal.of(refusal, language).message if refusal else None,
     }
 
 

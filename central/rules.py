@@ -144,7 +144,8 @@ def checkout_refusal(patron: PatronFacts | None, item: ItemFacts | None, policy:
         return reason
     if item is None:
         return "item_unknown"
-    if item.item_type == "reference" or policy is None or not policy.loanable:
+    if policy is None or not policy.loanable:
+        # Reference books are "not loanable" by policy, so a library may still lend them to teachers.
         return "item_reference"
     if item.borrower_id is not None and item.borrower_id != patron.patron_id:
         return "item_on_loan"

@@ -40,9 +40,12 @@ def demo_samples(session: Session, today: date, *, students: int = 4, items: int
             break
     out_or_held = sa.select(Loan.item_id).where(Loan.returned_at.is_(None)).union(
         sa.select(Hold.item_id).where(Hold.status == "ready", Hold.item_id.is_not(None)))
-    shelf = session.execute(sa.select(Item.barcode, Title.title, Item.call_number).join(Title)
-                            .where(Item.item_type == "book", Item.status == "available",
-                                   Item.id.not_in(out_or_held)).order_by(Item.id).limit(items)).all()
+    shelf_rows = session.execute(sa.select(Item.barcode, Title.title, Item.call_number).join(Title)
+                                 .where(Item.item_type.in_(("book", "picture_book")), Item.status == "available",
+                                        Item.id.not_in(out_or_held)).order_by(Item.id)).all()
+    # Evenly spaced through the shelves, so the samples show picture books, novels and nonfiction.
+    step = max(len(shelf_rows) // max(items, 1), 1)
+    shelf = shelf_rows[::step][:items]
     blocked = session.scalars(sa.select(Patron).where(Patron.block_reason.is_not(None))
                               .order_by(Patron.id).limit(1)).first()
     reference = session.execute(sa.select(Item.barcode, Title.title).join(Title)

@@ -37,7 +37,7 @@ ANIMALS = ("Bear Fox Bunny Owl Duck Pig Mouse Cat Dog Frog Turtle Elephant Lion 
            "Hedgehog Squirrel Raccoon Kitten Puppy Dragon Dinosaur Whale Octopus Sloth Panda Koala Giraffe").split()
 PB_ADJ = ("Very Sleepy", "Little", "Grumpy", "Brave", "Hungry", "Tiny", "Silly", "Noisy", "Curious", "Shy",
           "Busy", "Lonely", "Happy", "Messy", "Polite", "Snowy", "Sleepy", "Wild", "Quiet", "Bouncy")
-PB_THINGS = ("Hat", "Blanket", "Balloon", "Red Boots", "Birthday", "Garden", "Kite", "Lunchbox", "Umbrella",
+PB_THINGS = ("Hat", "Blanket", "Balloon", "Red Scarf", "Birthday", "Garden", "Kite", "Lunchbox", "Umbrella",
              "Tooth", "Shadow", "Wagon", "Cookie", "Bicycle", "Night Light", "Snowman", "Pumpkin", "Boat")
 PB_PATTERNS = ("The {adj} {animal}", "Goodnight, {adj} {animal}", "{name} and the {thing}",
                "Where Is {animal}'s {thing}?", "{animal} Goes to School", "If You Give {a_animal} a {thing}",

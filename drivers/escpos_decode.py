@@ -13,8 +13,11 @@ ESC, GS, DLE, FS = 0x1B, 0x1D, 0x10, 0x1C
 
 # ESC t n -> Python codec (the Epson standard table; the numbers python-escpos profiles use).
 CODE_PAGES = {
-    0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 17: "cp866",
-    18: "cp852", 19: "cp858", 40: "iso8859_15",
+    0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737",
+    15: "iso8859_7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858", 32: "cp720", 33: "cp775",
+    34: "cp855", 35: "cp861", 36: "cp862", 37: "cp864", 38: "cp869", 39: "iso8859_2", 40: "iso8859_15",
+    45: "cp1250", 46: "cp1251", 47: "cp1253", 48: "cp1254", 49: "cp1255", 50: "cp1256", 51: "cp1257",
+    52: "cp1258",
 }
 _ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 # GS k m (function A, NUL-terminated) and m+65 (function B, length-prefixed) barcode types.
@@ -206,13 +209,14 @@ def _gs(reader: _Reader, out: Decoded, state: dict, qr_data: str) -> str:
                 out.qr_codes.append(qr_data)
         elif function in (ord("L"),):
             out.images.append((length, 0))
-    elif cmd == ord("v"):
-        mode = reader.byte()
-        xl, xh, yl, yh = reader.take(4)
+    elif cmd == ord("v"):  # GS v 0 m xL xH yL yH d1...dk: raster bit image
+        if reader.byte() != ord("0"):
+            out.unknown.append(b"\x1dv")
+            return qr_data
+        _mode, xl, xh, yl, yh = reader.take(5)
         width, height = xl + xh * 256, yl + yh * 256
         reader.take(width * height)
         out.images.append((width, height))
-        del mode
     elif cmd == ord("8"):  # GS 8 L: large graphics data, 4-byte length
         if reader.byte() != ord("L"):
             out.unknown.append(b"\x1d8")

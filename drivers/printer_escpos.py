@@ -243,8 +243,10 @@ class EscPosPrinter:
                 log.info("printer=%s does not answer status requests; not asking again", self.name)
                 self._answers_status = False
                 break
-            if answers[n] is not None:
-                self._answers_status = True
+            if answers[n] is None:
+                # It answered before, so silence now means it is wedged or was switched off.
+                raise self._lost(mid_receipt, None)
+            self._answers_status = True
         return parse_status(answers.get(QUERY_PRINTER), answers.get(QUERY_OFFLINE_CAUSE), answers.get(QUERY_PAPER))
 
     def _ask(self, device, n: int, mid_receipt: bool) -> int | None:

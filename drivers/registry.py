@@ -10,16 +10,38 @@ import importlib
 import inspect
 from typing import Any, Callable
 
-from drivers.errors import DeviceConfigError
+from drivers.errors import DeviceConfigError, MissingDependency
 from drivers.simulated import SimulatedCardReader, SimulatedItemPad, SimulatedPrinter, SimulatedScanner
 
 KINDS = ("scanner", "card_reader", "item_pad", "printer")
+
+
+# The hardware library each driver module needs: (import name, package name, extra).
+_NEEDS = {
+    "drivers.scanner_serial": ("serial", "pyserial", "serial"),
+    "drivers.rfid_pad": ("serial", "pyserial", "serial"),
+    "drivers.scanner_hid": ("evdev", "evdev", "hid"),
+    "drivers.nfc_reader": ("nfc", "nfcpy", "nfc"),
+    "drivers.printer_escpos": ("escpos", "python-escpos", "printer"),
+}
+
+
+def _require(module: str) -> None:
+    """Raise MissingDependency now, at configuration time, rather than when the device opens."""
+    need = _NEEDS.get(module)
+    if need is None:
+        return
+    try:
+        importlib.import_module(need[0])
+    except ImportError as exc:
+        raise MissingDependency(need[1], need[2]) from exc
 
 
 def _lazy(module: str, cls: str, extra: dict[str, Any] | None = None) -> Callable[..., Any]:
     """A factory that imports ``module`` on first use and builds ``cls`` (checking setting names)."""
 
     def factory(name: str, **options):
+        _require(module)
         target = getattr(importlib.import_module(module), cls)
         _check_names(target, name, options, fixed=extra or {})
         return target(name, **{**options, **(extra or {})})

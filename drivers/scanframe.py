@@ -8,7 +8,7 @@ Rules a librarian will see the effect of:
 * a line that stops arriving half-way (no byte for ``inter_char_timeout`` s) is discarded,
   unless the scanner is set to send no suffix at all, in which case the pause ends the scan;
 * a line longer than ``max_length`` is discarded whole, however long it gets (bounded memory);
-* bytes that contain no printable character at all are line noise: counted, not shown as a scan.
+* bytes with no visible ASCII character at all are line noise: counted, not shown as a scan.
 """
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ class Line:
 
 
 def _printable_count(text: str) -> int:
-    return sum(1 for ch in text if ch.isprintable() and not ch.isspace() and ch != "\ufffd")
+    # Barcodes are ASCII; a line with no visible ASCII character at all (only control bytes or
+    # high bytes, as a wrong baud rate produces) is noise, not somebody's scan.
+    return sum(1 for ch in text if "!" <= ch <= "~")
 
 
 class LineAssembler:

@@ -31,7 +31,8 @@ def create_app(config: KioskConfig | str | os.PathLike | None = None, *, backend
                 static_url_path="/static")
     # A new key each start: a restart locks staff mode, which is what a kiosk should do.
     app.secret_key = secrets.token_bytes(32)
-    app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True, JSON_SORT_KEYS=False)
+    app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
+    app.json.sort_keys = False  # keep the order the view builds, easier to read in a browser
     app.extensions["kiosk"] = kiosk
     app.jinja_env.globals["t"] = t
 

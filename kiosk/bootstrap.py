@@ -76,8 +76,8 @@ class Kiosk:
     def close(self) -> None:
         """Stop threads and devices, end SSE streams, close the journal: a clean shutdown."""
         self.broker.close()
-        self.ticker.stop()
-        self.sync.stop()
+        self.ticker.stop(1.0)
+        self.sync.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
         self.devices.stop()
         close = getattr(self.backend, "close", None)
         if close:

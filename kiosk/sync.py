@@ -150,14 +150,16 @@ class SyncWorker:
         next_heartbeat = time.monotonic()
         while not self._stop.is_set():
             try:
-                result = self.run_once()
+                failed = self.run_once().failed
                 if time.monotonic() >= next_heartbeat:
-                    self.heartbeat()
-                    next_heartbeat = time.monotonic() + self.heartbeat_seconds
+                    if self.heartbeat():
+                        next_heartbeat = time.monotonic() + self.heartbeat_seconds
+                    else:
+                        failed = True  # retried on the next pass, paced by the backoff
             except Exception:  # the worker must outlive any single bad pass; log it once per pass
                 log.exception("sync pass failed")
-                result = SyncPass(failed=True)
-            if result.failed:
+                failed = True
+            if failed:
                 self.failures += 1
                 delay = backoff_delay(self.failures, self.base_delay, self.max_backoff_seconds, self.rng)
             else:

@@ -25,7 +25,7 @@ class FakeNetworkPrinter:
         self.read_nothing = False  # accept connections but never read (a wedged printer)
         self.jobs: list[bytes] = []  # one entry per finished connection
         self.connections = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -53,6 +53,13 @@ class FakeNetworkPrinter:
         """Everything received on every finished connection, in order."""
         with self._lock:
             return b"".join(self.jobs)
+
+    def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[bytes]:
+        """The first ``count`` finished connections' bytes (waits until the client has hung up)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.jobs) >= count, timeout):
+                raise AssertionError(f"the fake printer saw {len(self.jobs)} finished connections, not {count}")
+            return list(self.jobs[:count])
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -104,3 +111,4 @@ class FakeNetworkPrinter:
             finally:
                 with self._lock:
                     self.jobs.append(bytes(job))
+                    self._lock.notify_all()

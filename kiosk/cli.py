@@ -1,0 +1,79 @@
+"""The ``kiosk`` command: run a kiosk, check a config file, or start the whole demo."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from drivers.registry import REGISTRY
+from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.journal import JournalError
+
+
+def _load(path: str) -> KioskConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """Library self-service kiosk."""
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, metavar="FILE", help="The kiosk's TOML config.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, envvar="KIOSK_PORT", default=8700, show_default=True,
+              help="Port to listen on ($KIOSK_PORT).")
+def run(config_path: str, host: str, port: int) -> None:
+    """Run the kiosk (stops cleanly on Ctrl-C or SIGTERM)."""
+    from kiosk.server import PortInUse, serve, setup_logging
+
+    setup_logging()
+    config = _load(config_path)
+    try:
+        serve(config, host, port)
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
+    except JournalError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("check-config")
+@click.argument("path", metavar="FILE")
+def check_config(path: str) -> None:
+    """Validate a config file and print what it sets up."""
+    config = _load(path)
+    k, b = config.kiosk, config.backend
+    click.echo(f"{path} is valid (config_version {config.config_version}).")
+    click.echo(f"  kiosk:    {k.id} ({k.name}) for {k.library_name}")
+    click.echo(f"            languages {', '.join(k.languages)}; idle timeout {k.idle_timeout_seconds} s; "
+               f"receipt {k.receipt}")
+    click.echo(f"  backend:  {b.kind} at {b.url} (answer within {b.timeout_seconds:g} s)")
+    click.echo(f"  journal:  {config.journal.path}")
+    click.echo(f"  devices:  {len(config.devices) or 'none'}")
+    for device in config.devices:
+        known = (device.kind, device.driver) in REGISTRY
+        note = "" if known else "  <- this driver is not available on this computer"
+        click.echo(f"    {device.name}: {device.kind}, driver {device.driver}{note}")
+    if config.demo.enabled:
+        click.echo("  demo:     enabled (demo token and staff PIN 0000 allowed; never on a real kiosk)")
+
+
+@main.command()
+@click.option("--central-port", type=int, envvar="CENTRAL_PORT", default=8600, show_default=True)
+@click.option("--kiosk-port", type=int, envvar="KIOSK_PORT", default=8700, show_default=True)
+def demo(central_port: int, kiosk_port: int) -> None:
+    """Start the central server (SQLite, sample library) and a kiosk with simulated devices."""
+    from kiosk.demo import DemoError, run_demo
+
+    try:
+        run_demo(central_port, kiosk_port)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

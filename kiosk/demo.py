@@ -1,0 +1,154 @@
+"""`kiosk demo`: the central server (a subprocess, SQLite in instance/) and a demo kiosk, together.
+
+The central CLI is run as ``python -m central.cli`` subprocesses: ``init-db``, ``seed-demo
+--if-empty``, ``demo-samples`` (JSON of sample barcodes) and ``run --port P``. The kiosk runs in
+this process. Ctrl-C or SIGTERM stops both.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from kiosk.app import DEMO_CONFIG, ROOT
+from kiosk.config import ConfigError, load_config
+
+CENTRAL_START_SECONDS = 60
+
+
+class DemoError(RuntimeError):
+    """The demo cannot start; the message says why in one sentence."""
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _central(args: list[str], env: dict, what: str) -> str:
+    print(f"  {what} ...", flush=True)
+    done = subprocess.run([sys.executable, "-m", "central.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise DemoError(f"`central {' '.join(args)}` failed: " + " / ".join(tail))
+    return done.stdout
+
+
+def _wait_for_central(proc: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + CENTRAL_START_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise DemoError(f"The central server stopped while starting; see {log_path}.")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise DemoError(f"The central server did not answer at {url} within {CENTRAL_START_SECONDS} s; see {log_path}.")
+
+
+def _stop(proc: subprocess.Popen, grace: float = 2.0) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _samples(env: dict) -> dict:
+    try:
+        data = json.loads(_central(["demo-samples"], env, "reading the sample barcodes"))
+    except (DemoError, ValueError) as exc:
+        print(f"  (no sample barcodes: {exc})")
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path) -> None:
+    print()
+    print(f"Central server:  {central_url}   (its log: {log_path})")
+    print(f"Kiosk:           {kiosk_url}")
+    print(f"Staff mode:      {kiosk_url}/staff   PIN {pin}")
+    students = samples.get("students") or []
+    if students:
+        print("Sample students (scan, or type on the kiosk's keypad):")
+        for s in students[:5]:
+            extras = [f"PIN {s['pin']}" if s.get("pin") else "", f"card {s['card_uid']}" if s.get("card_uid") else ""]
+            extra = ", ".join(x for x in extras if x)
+            print(f"  {s.get('barcode')}  {s.get('display_name', '')}{'  (' + extra + ')' if extra else ''}")
+    for label, key in (("Blocked student", "blocked_student"), ("Reference book", "reference_item")):
+        one = samples.get(key)
+        if isinstance(one, dict) and one.get("barcode"):
+            print(f"{label}: {one['barcode']}  {one.get('display_name') or one.get('title') or ''}")
+    items = samples.get("items") or []
+    if items:
+        print("Sample books:")
+        for item in items[:6]:
+            print(f"  {item.get('barcode')}  {item.get('title', '')}")
+    print("Press Ctrl-C to stop both.", flush=True)
+
+
+def run_demo(central_port: int, kiosk_port: int) -> None:
+    """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
+    from kiosk.server import PortInUse, serve, setup_logging
+
+    for name, port in (("central server", central_port), ("kiosk", kiosk_port)):
+        if not port_free(port):
+            raise DemoError(f"Port {port} for the {name} is already in use: stop the program using it or "
+                            f"choose another with --{'central' if name.startswith('central') else 'kiosk'}-port.")
+    if central_port == kiosk_port:
+        raise DemoError("The central server and the kiosk need two different ports.")
+    instance = ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    env = {**os.environ, "CENTRAL_DATABASE_URL": f"sqlite:///{instance / 'demo-central.db'}"}
+    print("Preparing the demo central server (SQLite in instance/):", flush=True)
+    _central(["init-db"], env, "creating the database")
+    _central(["seed-demo", "--if-empty"], env, "adding the sample school library")
+    samples = _samples(env)
+    log_path = instance / "demo-central.log"
+    central_url = f"http://127.0.0.1:{central_port}"
+    with open(log_path, "ab") as log_file:
+        central = subprocess.Popen([sys.executable, "-m", "central.cli", "run", "--port", str(central_port)],
+                                   env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        print("  starting the central server ...", flush=True)
+        _wait_for_central(central, f"{central_url}/api/v1/health", log_path)
+        os.environ["CENTRAL_URL"] = central_url
+        os.environ.setdefault("KIOSK_TOKEN", "demo-kiosk-token")
+        try:
+            config = load_config(DEMO_CONFIG)
+        except ConfigError as exc:
+            raise DemoError(str(exc)) from None
+        students = [s["barcode"] for s in samples.get("students") or [] if s.get("barcode")]
+        items = [i["barcode"] for i in samples.get("items") or [] if i.get("barcode")]
+        for key, bucket in (("blocked_student", students), ("reference_item", items)):
+            if isinstance(samples.get(key), dict) and samples[key].get("barcode"):
+                bucket.append(samples[key]["barcode"])
+        config = dataclasses.replace(config, demo=dataclasses.replace(
+            config.demo, sample_patrons=tuple(students[:6]), sample_items=tuple(items[:8])))
+        setup_logging()
+        ready = lambda: _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}",  # noqa: E731
+                                       config.staff.pin, samples, log_path)
+        try:
+            serve(config, "127.0.0.1", kiosk_port, on_ready=ready, on_stop=central.terminate)
+        except PortInUse as exc:
+            raise DemoError(str(exc)) from None
+    finally:
+        _stop(central)

@@ -1,0 +1,136 @@
+"""Staff mode: behind the staff PIN, locks itself after a quiet spell.
+
+The first page shows device statuses, the journal (pending / acked / refused, recent events)
+and the last receipt. Issue 3's device configuration screen adds its routes to this blueprint,
+behind the same ``staff_only`` guard, and a link in the page's ``staff-nav``.
+"""
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import threading
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from kiosk.api import kiosk, status_bar
+from kiosk.i18n import t
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger("kiosk.staff")
+
+MAX_TRIES = 5
+LOCKOUT_SECONDS = 60
+
+
+class _Tries:
+    """Wrong-PIN counter: after MAX_TRIES the PIN pad refuses for LOCKOUT_SECONDS."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.wrong = 0
+        self.locked_until = 0.0
+
+
+def _tries() -> _Tries:
+    return current_app.extensions.setdefault("kiosk_staff_tries", _Tries())
+
+
+def _lang() -> str:
+    return kiosk().config.kiosk.languages[0]
+
+
+def unlocked(extend: bool) -> bool:
+    """True while staff mode is open; ``extend`` counts this request as staff activity."""
+    k = kiosk()
+    until = session.get("staff_until")
+    now = k.clock.monotonic()
+    if not isinstance(until, (int, float)) or now >= until:
+        session.pop("staff_until", None)
+        return False
+    if extend:
+        session["staff_until"] = now + k.config.staff.lock_after_seconds
+    return True
+
+
+def staff_only(view):
+    """Guard for staff pages: the PIN page when locked."""
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not unlocked(extend=True):
+            return redirect(url_for("staff.home"))
+        return view(*args, **kwargs)
+    return guarded
+
+
+def dashboard() -> dict:
+    """What the staff first page shows."""
+    k, lang = kiosk(), _lang()
+    return {
+        "devices": k.devices.statuses(),
+        "status": status_bar(k, lang),
+        "journal": k.journal.counts(),
+        "recent": [{"sequence": e.sequence, "type": e.type, "item": e.payload.get("item_barcode"), "state": e.state,
+                    "attempts": e.attempts, "error": e.last_error or "", "occurred_at": e.occurred_at}
+                   for e in k.journal.recent(15)],
+        "backend": k.reachability.snapshot(),
+        "last_receipt": k.receipts.last_text,
+        "session_state": k.session.d.state,
+        "lock_after": k.config.staff.lock_after_seconds,
+    }
+
+
+@bp.get("")
+def home():
+    """The PIN page, or the staff first page when unlocked."""
+    lang = _lang()
+    if not unlocked(extend=True):
+        return render_template("kiosk/staff_pin.html", lang=lang, error=request.args.get("error"))
+    return render_template("kiosk/staff.html", lang=lang, data=dashboard(), config=kiosk().config)
+
+
+@bp.post("/unlock")
+def unlock():
+    """Check the staff PIN (form field ``pin``)."""
+    k, tries = kiosk(), _tries()
+    now = k.clock.monotonic()
+    with tries.lock:
+        if now < tries.locked_until:
+            return redirect(url_for("staff.home", error="locked_out"))
+        good = hmac.compare_digest(request.form.get("pin", "").encode(), k.config.staff.pin.encode())
+        if good:
+            tries.wrong = 0
+        else:
+            tries.wrong += 1
+            if tries.wrong >= MAX_TRIES:
+                tries.wrong, tries.locked_until = 0, now + LOCKOUT_SECONDS
+                log.warning("staff PIN: too many wrong tries, locked for %d s", LOCKOUT_SECONDS)
+    if not good:
+        log.info("staff PIN: wrong")
+        return redirect(url_for("staff.home", error="wrong_pin"))
+    session["staff_until"] = now + k.config.staff.lock_after_seconds
+    log.info("staff mode unlocked")
+    return redirect(url_for("staff.home"))
+
+
+@bp.post("/lock")
+def lock():
+    """Leave staff mode."""
+    session.pop("staff_until", None)
+    return redirect(url_for("kiosk.index"))
+
+
+@bp.post("/end-session")
+@staff_only
+def end_session():
+    """End the student's session now (a student walked away mid-session)."""
+    kiosk().session.reset("staff")
+    return redirect(url_for("staff.home"))
+
+
+@bp.get("/status.json")
+def status_json():
+    """The first page's data for its live refresh; does not count as staff activity."""
+    if not unlocked(extend=False):
+        return jsonify({"error": {"code": "locked", "message": t("staff.locked", _lang())}}), 401
+    return jsonify(dashboard())

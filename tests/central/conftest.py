@@ -1,0 +1,111 @@
+"""Fixtures for the central server: a migrated database on SQLite AND PostgreSQL, a small known library,
+an app with a fixed clock, and helpers to call the API as a kiosk."""
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from central.app import create_app
+from central.clock import FixedClock
+from central.db import Database
+from central.migrate import upgrade
+from tests.central.library import build_small_library
+
+# Monday 6 October 2025, 09:30 at a school six hours behind UTC.
+SCHOOL_TZ = timezone(timedelta(hours=-6))
+MONDAY = datetime(2025, 10, 6, 9, 30, tzinfo=SCHOOL_TZ)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock stopped on Monday 2025-10-06 09:30 school time."""
+    return FixedClock(tz=SCHOOL_TZ, moment=MONDAY)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    """An empty database: a SQLite file, or a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'central.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def database(database_url):
+    """The migrated database (schema at head), disposed after the test."""
+    db = Database(database_url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def library(database, clock):
+    """The small known library (see tests/central/library.py) in the migrated database."""
+    with database.writer() as session, session.begin():
+        return build_small_library(session, clock)
+
+
+@pytest.fixture
+def app(database, library, clock):
+    """The central app over the small library, with the fixed clock."""
+    return create_app({"DATABASE_URL": database.url, "TESTING": True}, clock=clock, database=database)
+
+
+class Kiosk:
+    """Calls the API like a kiosk does: bearer token, its own gapless sequence, fresh event ids."""
+
+    def __init__(self, client, token: str, language: str | None = None):
+        self.client, self.token, self.language = client, token, language
+        self.sequence = 0
+        self._lock = threading.Lock()
+
+    def headers(self, language: str | None = None) -> dict:
+        """Authorization and Accept-Language headers."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if language or self.language:
+            headers["Accept-Language"] = language or self.language
+        return headers
+
+    def get(self, path: str, language: str | None = None):
+        """GET /api/v1<path>."""
+        return self.client.get(f"/api/v1{path}", headers=self.headers(language))
+
+    def post(self, path: str, body: dict, language: str | None = None):
+        """POST JSON to /api/v1<path>."""
+        return self.client.post(f"/api/v1{path}", json=body, headers=self.headers(language))
+
+    def event(self, kind: str, language: str | None = None, *, offline: bool = False,
+              occurred_at: datetime | None = None, event_id: str | None = None, sequence: int | None = None,
+              **fields) -> dict:
+        """Send one circulation event and return the JSON answer (asserting HTTP 200)."""
+        response = self.event_response(kind, language, offline=offline, occurred_at=occurred_at,
+                                       event_id=event_id, sequence=sequence, **fields)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def event_response(self, kind, language=None, *, offline=False, occurred_at=None, event_id=None,
+                       sequence=None, **fields):
+        """Send one circulation event and return the raw response."""
+        if sequence is None:
+            with self._lock:
+                self.sequence += 1
+                sequence = self.sequence
+        body = {"event_id": event_id or str(uuid.uuid4()), "sequence": sequence,
+                "occurred_at": (occurred_at or MONDAY).isoformat(), "offline": offline, **fields}
+        return self.post(f"/circulation/{kind}", body, language)
+
+
+@pytest.fixture
+def kiosk(app) -> Kiosk:
+    """Kiosk k1 calling the app through Flask's test client."""
+    return Kiosk(app.test_client(), "token-one")
+
+
+@pytest.fixture
+def other_kiosk(app) -> Kiosk:
+    """Kiosk k2, a second station in the same library."""
+    return Kiosk(app.test_client(), "token-two")

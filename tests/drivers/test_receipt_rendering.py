@@ -1,0 +1,131 @@
+"""Receipt rendering: python-escpos Dummy bytes decoded back, HTML preview escaping, file and serial printers."""
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+
+import pytest
+from escpos.printer import Dummy
+
+from drivers.errors import CoverOpen, DeviceConfigError, PaperOut
+from drivers.escpos_decode import decode
+from drivers.printer_escpos import EscPosPrinter
+from drivers.receipt import Receipt, ReceiptLine, render_escpos, render_html, render_text
+from drivers.registry import build_device
+from drivers.simulated import SimulatedPrinter
+from tests.drivers.test_printer_network import RECEIPT
+
+HOSTILE = Receipt(
+    library_name="Lincoln <Elementary> & Co",
+    heading="Checked out",
+    patron_label='Ana "<script>alert(1)</script>" ****9999',
+    lines=(ReceiptLine("<b>Bold</b> & brave", "31234000012345", dt.date(2026, 1, 2), "Note <i>"),),
+    printed_at=dt.datetime(2026, 1, 1, 9, 0),
+    qr='https://x.example/?a=1&b="2"',
+)
+
+
+def test_given_a_receipt_when_rendered_on_dummy_then_decoding_gives_back_every_line_in_order():
+    """GIVEN a receipt WHEN drawn on python-escpos Dummy THEN the decoded lines follow the text rendering."""
+    dummy = Dummy()
+    render_escpos(RECEIPT, dummy)
+    out = decode(dummy.output)
+    printed = [line.text.strip() for line in out.lines if line.text.strip()]
+    expected = [line.strip() for line in render_text(RECEIPT).splitlines() if line.strip()]
+    # The text preview shows the code as "[S-000042]"; on paper it is a barcode.
+    assert printed == [line for line in expected if line != "[S-000042]"]
+    assert out.barcodes == [("CODE128", "S-000042")] and out.cuts == 1
+
+
+def test_given_render_escpos_when_a_barcode_prints_then_nothing_is_written_to_stdout(capsys):
+    """GIVEN python-escpos' habit of print()ing WHEN a receipt with a barcode renders THEN stdout stays clean."""
+    render_escpos(RECEIPT, Dummy())
+    assert capsys.readouterr().out == ""
+
+
+def test_given_hostile_text_when_rendered_as_html_then_every_piece_is_escaped():
+    """GIVEN titles and names with markup WHEN rendered to HTML THEN no tag from the data survives."""
+    page = render_html(HOSTILE)
+    assert "<script>" not in page and "<b>Bold" not in page and "<i>" not in page
+    assert "&lt;script&gt;" in page and "&amp; brave" in page
+    tags: list[str] = []
+
+    class Collect(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append(tag)
+
+    Collect().feed(page)
+    assert set(tags) <= {"div", "h2", "h3", "p", "ol", "li", "span", "code"}
+    assert 'data-due="2026-01-02"' in page
+
+
+def test_given_a_receipt_when_rendered_as_html_then_titles_due_dates_and_notes_appear():
+    """GIVEN a Spanish receipt WHEN rendered as HTML THEN it has each title, due phrase, note and footer."""
+    page = render_html(RECEIPT)
+    for text in ("El niño y el mar", "Devolver: 01/12/2026", "Renovado", "¡Gracias por leer!", "S-000042"):
+        assert text in page
+
+
+def test_given_a_file_printer_when_printing_then_the_file_holds_decodable_escpos(tmp_path):
+    """GIVEN a File printer (like /dev/usb/lp0) WHEN printing THEN the file's bytes decode to the receipt."""
+    target = tmp_path / "lp0"
+    printer = build_device("printer", "lp", {"driver": "file", "devfile": str(target)})
+    printer.print_receipt(RECEIPT)
+    out = decode(target.read_bytes())
+    assert out.find("El niño y el mar") and out.cuts == 1 and out.status_queries == []
+
+
+def test_given_a_file_printer_on_a_missing_directory_when_printing_then_offline_error_names_it(tmp_path):
+    """GIVEN a File printer whose path cannot be opened WHEN printing THEN a PrinterError naming the path."""
+    printer = build_device("printer", "lp", {"driver": "file", "devfile": str(tmp_path / "no" / "lp0")})
+    with pytest.raises(Exception, match="cannot be reached") as caught:
+        printer.print_receipt(RECEIPT)
+    assert str(tmp_path / "no" / "lp0") in str(caught.value)
+
+
+def test_given_a_serial_printer_on_a_pty_when_printing_then_the_other_end_receives_the_receipt(socat_pair):
+    """GIVEN a serial printer on a socat pty WHEN printing THEN the peer end reads the whole receipt."""
+    printer = build_device("printer", "ser", {"driver": "serial", "devfile": str(socat_pair.device),
+                                              "check_status": False})
+    printer.print_receipt(RECEIPT)
+    data = socat_pair.read(timeout=3.0, until=b"\x1dV")
+    out = decode(data)
+    assert out.find("Cuentos de año nuevo (€ 5)") and out.cuts == 1
+
+
+def test_given_the_simulated_printer_when_out_of_paper_or_cover_open_then_typed_errors_and_keeps_html():
+    """GIVEN the simulated printer WHEN paper is out or cover open THEN PaperOut/CoverOpen; WHEN fine THEN html kept."""
+    printer = SimulatedPrinter("sim")
+    printer.paper = "out"
+    with pytest.raises(PaperOut):
+        printer.print_receipt(RECEIPT)
+    printer.paper, printer.cover_open = "ok", True
+    with pytest.raises(CoverOpen):
+        printer.print_receipt(RECEIPT)
+    printer.cover_open = False
+    printer.print_receipt(RECEIPT)
+    assert "Préstamos" in printer.last_text and "Préstamos" in printer.printed[-1]["html"]
+    assert decode(printer.printed[-1]["escpos"]).find("Préstamos") is not None
+
+
+@pytest.mark.parametrize("settings, key", [
+    ({"host": ""}, "host"),
+    ({"host": "127.0.0.1", "port": "ninety"}, "port"),
+    ({"host": "127.0.0.1", "profile": "NoSuchPrinter-9000"}, "profile"),
+    ({"host": "127.0.0.1", "encoding": "KLINGON"}, "encoding"),
+    ({"host": "127.0.0.1", "timeout": -1}, "timeout"),
+    ({"host": "127.0.0.1", "papper": "x"}, "papper"),
+])
+def test_given_a_bad_printer_section_when_built_then_the_error_names_the_key(settings, key):
+    """GIVEN a corrupt printer config WHEN built THEN DeviceConfigError naming the offending key."""
+    with pytest.raises(DeviceConfigError) as caught:
+        build_device("printer", "counter", {"driver": "network", **settings})
+    assert caught.value.key == key and f"'{key}'" in str(caught.value)
+
+
+def test_given_a_usb_printer_without_ids_when_built_then_the_error_asks_for_the_usb_id():
+    """GIVEN a USB printer section without vendor/product id WHEN built THEN the error names vendor_id."""
+    with pytest.raises(DeviceConfigError, match="vendor_id"):
+        build_device("printer", "usb", {"driver": "usb"})
+    printer = build_device("printer", "usb", {"driver": "usb", "vendor_id": "0x04b8", "product_id": "0x0202"})
+    assert isinstance(printer, EscPosPrinter) and (printer.vendor_id, printer.product_id) == (0x04B8, 0x0202)

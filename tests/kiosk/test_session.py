@@ -1,0 +1,210 @@
+"""The patron session state machine, against the fake central server over real HTTP."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.view import state_view
+from tests.kiosk.fake_central import (
+    BLOCKED, BOOK1, BOOK2, BOOK3, MARIA, REFERENCE, SAM, SAM_CARD, SAM_PIN, UNKNOWN_BOOK,
+)
+
+
+def view(kiosk):
+    return state_view(kiosk.session, kiosk.clock.now().date())
+
+
+def test_given_idle_when_a_patron_card_is_scanned_then_the_session_is_active_in_their_language(kiosk):
+    kiosk.session.scan(MARIA)
+    v = view(kiosk)
+    assert v["state"] == "active" and v["mode"] == "checkout"
+    assert v["language"] == "es" and v["patron"]["greeting"] == "¡Hola, Maria!"
+
+
+def test_given_idle_when_a_card_is_tapped_then_its_patron_is_signed_in(kiosk):
+    kiosk.session.card_tap("04:a1:b2:c3:d4:e5:f6")  # readers format UIDs differently; it is normalised
+    assert view(kiosk)["patron"]["name"] == "Sam T."
+
+
+def test_given_a_typed_number_with_a_pin_when_identified_then_pin_entry_comes_first(kiosk, central):
+    kiosk.session.identify_typed(SAM)
+    assert view(kiosk)["state"] == "pin_entry" and view(kiosk)["notice"]["text"] == "Please type your PIN."
+    kiosk.session.identify_typed(None, SAM_PIN)  # the number is remembered during PIN entry
+    assert view(kiosk)["state"] == "active" and view(kiosk)["patron"]["name"] == "Sam T."
+    sent = [body for method, path, body, _ in central.requests if path.endswith("/identify")]
+    assert sent[-1] == {"barcode": SAM, "pin": SAM_PIN, "method": "typed"}
+
+
+def test_given_pin_entry_when_the_pin_is_wrong_three_times_then_the_kiosk_goes_back_to_idle(kiosk):
+    kiosk.session.identify_typed(SAM)
+    kiosk.session.identify_typed(None, "1111")
+    assert view(kiosk)["state"] == "pin_entry" and "not right" in view(kiosk)["notice"]["text"]
+    kiosk.session.identify_typed(None, "2222")
+    kiosk.session.identify_typed(None, "3333")
+    v = view(kiosk)
+    assert v["state"] == "idle" and "too many times" in v["notice"]["text"]
+
+
+def test_given_a_typed_book_number_on_the_keypad_when_identifying_then_it_is_not_taken_as_a_card(kiosk):
+    kiosk.session.identify_typed(BOOK1)
+    assert view(kiosk)["state"] == "idle" and "not a library card number" in view(kiosk)["notice"]["text"]
+
+
+def test_given_an_unknown_card_when_scanned_then_the_child_sentence_is_shown_and_nobody_signs_in(kiosk):
+    kiosk.session.scan("21234000000000")
+    v = view(kiosk)
+    assert v["state"] == "idle" and v["notice"]["text"].startswith("We could not find that library card")
+
+
+def test_given_a_patron_when_books_are_scanned_then_titles_and_due_dates_are_listed_newest_first(kiosk, central):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.scan(BOOK2)
+    lines = view(kiosk)["lines"]
+    assert [x["title"] for x in lines] == ["Frog and Toad Are Friends", "Charlotte's Web"]
+    assert lines[0]["due_text"] == "Due Monday, December 15" and lines[0]["status"] == "ok"
+    assert central.loans_of(SAM) == [BOOK1, BOOK2]
+
+
+def test_given_a_refused_book_when_scanned_then_the_line_is_refused_with_title_and_sentence(kiosk):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(REFERENCE)
+    kiosk.session.scan(UNKNOWN_BOOK)
+    unknown, reference = view(kiosk)["lines"]
+    assert reference["status"] == "refused" and reference["title"] == "Children's Atlas of the World"
+    assert reference["message"] == "This book has to stay in the library." and reference["due_text"] == ""
+    assert unknown["title"] == "This book" and unknown["message"].startswith("We don't know this book")
+
+
+def test_given_a_book_scanned_twice_when_the_scanner_double_reads_then_it_is_not_sent_again(kiosk, central):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.scan(BOOK1)
+    assert len(view(kiosk)["lines"]) == 1 and "already on your list" in view(kiosk)["notice"]["text"]
+    assert sum(1 for _, path, _, _ in central.requests if path.endswith("/checkout")) == 1
+
+
+def test_given_a_blocked_patron_when_a_book_is_scanned_then_it_is_refused_without_asking_the_server(kiosk, central):
+    kiosk.session.scan(BLOCKED)
+    assert "can't borrow" in view(kiosk)["notice"]["text"]
+    kiosk.session.scan(BOOK1)
+    assert view(kiosk)["lines"][0]["status"] == "refused"
+    assert not any(path.endswith("/checkout") for _, path, _, _ in central.requests)
+
+
+def test_given_a_patron_when_the_mode_switches_to_return_and_renew_then_books_are_returned_and_renewed(kiosk, central):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.set_mode("renew")
+    kiosk.session.scan(BOOK1)
+    kiosk.session.set_mode("checkin")
+    kiosk.session.scan(BOOK1)
+    returned, renewed, _ = view(kiosk)["lines"]
+    assert renewed["type"] == "renew" and renewed["due_text"] == "Due Monday, December 29"
+    assert returned["type"] == "checkin" and returned["message"] == "Returned. Thank you!"
+    assert central.loans_of(SAM) == []
+
+
+def test_given_idle_in_return_mode_when_a_book_is_scanned_then_it_is_checked_in_without_a_card(kiosk, central):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK3)
+    kiosk.session.finish(False)
+    kiosk.session.finish(False)  # "Finish" on the goodbye screen: back to idle
+    kiosk.session.set_mode("checkin")
+    kiosk.session.scan(BOOK3)
+    v = view(kiosk)
+    assert v["state"] == "active" and v["patron"] is None and v["lines"][0]["type"] == "checkin"
+    assert central.loans_of(SAM) == []
+    kiosk.session.set_mode("checkout")  # no card: checking out is not possible here
+    assert view(kiosk)["mode"] == "checkin" and "library card first" in view(kiosk)["notice"]["text"]
+
+
+def test_given_idle_in_checkout_mode_when_a_book_is_scanned_then_the_card_is_asked_first(kiosk, central):
+    kiosk.session.scan(BOOK1)
+    assert view(kiosk)["notice"]["text"] == "Scan your library card first." and view(kiosk)["state"] == "idle"
+    assert not any(path.startswith("/api/v1/circulation") for _, path, _, _ in central.requests)
+
+
+def test_given_an_active_patron_when_another_patrons_card_is_scanned_then_the_new_session_replaces_it(kiosk):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.scan(MARIA)
+    v = view(kiosk)
+    assert v["patron"]["name"] == "Maria G." and v["lines"] == [] and v["language"] == "es"
+
+
+def test_given_an_active_patron_when_their_own_card_is_scanned_again_then_nothing_is_lost(kiosk):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.scan(SAM)
+    v = view(kiosk)
+    assert len(v["lines"]) == 1 and v["notice"]["text"] == "You are already signed in."
+
+
+def test_given_a_session_when_nothing_happens_for_the_idle_timeout_then_the_patron_is_forgotten(kiosk, clock):
+    kiosk.session.scan(MARIA)
+    kiosk.session.scan(BOOK1)
+    clock.advance(34)
+    kiosk.session.tick()
+    assert view(kiosk)["warning"] is False
+    clock.advance(1)  # 10 s before the end: "Are you still there?"
+    kiosk.session.tick()
+    assert view(kiosk)["warning"] is True and view(kiosk)["seconds_left"] == 10
+    clock.advance(10)
+    kiosk.session.tick()
+    v = view(kiosk)
+    assert v["state"] == "idle" and v["patron"] is None and v["lines"] == [] and v["language"] == "en"
+    assert kiosk.session.d.patron is None and kiosk.session.d.reference == ""
+
+
+def test_given_the_warning_when_the_student_touches_the_screen_then_the_session_goes_on(kiosk, clock):
+    kiosk.session.scan(SAM)
+    clock.advance(36)
+    kiosk.session.tick()
+    assert view(kiosk)["warning"]
+    kiosk.session.touch()
+    clock.advance(30)
+    kiosk.session.tick()
+    assert view(kiosk)["state"] == "active" and not view(kiosk)["warning"]
+
+
+def test_given_a_spanish_patron_when_the_language_button_is_pressed_then_lines_are_reworded(kiosk):
+    kiosk.session.scan(MARIA)
+    kiosk.session.scan(BOOK1)
+    assert view(kiosk)["lines"][0]["due_text"] == "Devolver el lunes, 15 de diciembre"
+    kiosk.session.set_language("en")
+    assert view(kiosk)["lines"][0]["due_text"] == "Due Monday, December 15"
+    with pytest.raises(ValueError):
+        kiosk.session.set_language("fr")
+
+
+def test_given_the_server_is_down_when_a_card_is_scanned_then_the_screen_says_it_is_not_answering(kiosk, central):
+    central.go_down()
+    kiosk.session.scan(SAM)
+    v = view(kiosk)
+    assert v["state"] == "idle" and v["notice"]["text"].startswith("The library computer is not answering")
+    assert kiosk.reachability.snapshot()["reachable"] is False
+
+
+def test_given_the_server_goes_down_mid_session_when_a_book_is_scanned_then_it_is_pending_not_done(kiosk, central):
+    kiosk.session.scan(SAM)
+    central.go_down()
+    kiosk.session.scan(BOOK1)
+    line = view(kiosk)["lines"][0]
+    assert line["status"] == "pending" and "not checked out yet" in line["message"]
+    assert kiosk.journal.counts()["pending"] == 1
+
+
+def test_given_an_unreadable_barcode_when_scanned_then_the_child_is_asked_to_try_again(kiosk):
+    kiosk.session.scan("12345")
+    assert view(kiosk)["notice"]["text"] == "We couldn't read that barcode. Please try again."
+
+
+def test_given_a_patron_barcode_typed_in_the_book_field_when_scanned_then_it_does_not_sign_in(kiosk):
+    kiosk.session.scan(SAM, source="screen", allow_patron=False)
+    assert view(kiosk)["state"] == "idle" and "Type my number" in view(kiosk)["notice"]["text"]
+
+
+def test_given_a_staff_reset_when_a_session_is_active_then_it_ends_and_forgets(kiosk):
+    kiosk.session.scan(SAM)
+    kiosk.session.reset("staff")
+    assert view(kiosk)["state"] == "idle" and view(kiosk)["patron"] is None
