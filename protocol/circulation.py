@@ -25,6 +25,10 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "That PIN is not right. Please try again.",
         "es": "Ese PIN no es correcto. Inténtalo otra vez.",
     },
+    "pin_locked": {
+        "en": "Too many wrong tries. Please ask a librarian for help.",
+        "es": "Demasiados intentos. Pide ayuda a un bibliotecario.",
+    },
     "card_expired": {
         "en": "Your library card has expired. Please see a librarian.",
         "es": "Tu tarjeta de la biblioteca ya venció. Habla con un bibliotecario.",
