@@ -76,6 +76,7 @@ class _Reader:
         self.data, self.pos = data, 0
 
     def take(self, n: int) -> bytes:
+        """The next ``n`` bytes (raises _Truncated if the stream ends first)."""
         if self.pos + n > len(self.data):
             raise _Truncated
         chunk = self.data[self.pos:self.pos + n]
@@ -83,6 +84,7 @@ class _Reader:
         return chunk
 
     def byte(self) -> int:
+        """The next byte."""
         return self.take(1)[0]
 
 
@@ -96,12 +98,14 @@ def decode(data: bytes) -> Decoded:
     reader = _Reader(bytes(data))
 
     def put(chars: str) -> None:
+        """Add printed characters to the current line (its style is the style at its first character)."""
         nonlocal line_style
         if line_style is None:
             line_style = dict(state)
         text.append(chars)
 
     def end_line() -> None:
+        """Finish the current line (LF, or a feed)."""
         nonlocal line_style
         style = line_style or state
         out.lines.append(TextLine("".join(text), style["align"], style["bold"], style["dw"], style["dh"]))

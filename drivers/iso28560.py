@@ -201,6 +201,7 @@ def decode_elements(memory: bytes, require_terminator: bool = False) -> list[tup
     out, pos, size = [], 0, len(memory)
 
     def need(n: int) -> None:
+        """Fail clearly if fewer than ``n`` bytes remain."""
         if pos + n > size:
             raise TagDataTruncated("The tag's data ends in the middle of a data element: it is damaged or was cut short.")
 

@@ -23,27 +23,20 @@ import socket
 import threading
 from typing import Any
 
-from drivers.errors import CoverOpen, MissingDependency, PaperOut, PrinterError, PrinterOffline
-from drivers.escpos_status import DLE_EOT, QUERY_OFFLINE_CAUSE, QUERY_PAPER, QUERY_PRINTER, looks_like_status, parse_status
+from drivers.errors import CoverOpen, PaperOut, PrinterError, PrinterOffline
+from drivers.escpos_profile import check_encoding, check_profile, import_escpos, render_bytes
+from drivers.escpos_status import (
+    DLE_EOT, QUERY_OFFLINE_CAUSE, QUERY_PAPER, QUERY_PRINTER, looks_like_status, parse_status,
+)
 from drivers.events import Publish, StatusChanged
-from drivers.receipt import Receipt, render_escpos
+from drivers.receipt import Receipt
 from drivers.settings import SettingsChecker
 from drivers.status import DeviceStatus, PrinterStatus
 
 log = logging.getLogger(__name__)
 
 CONNECTIONS = ("network", "usb", "serial", "file")
-_INIT = b"\x1b@"  # ESC @: reset styles left over from an earlier, interrupted job
 _CHUNK = 1024  # send in pieces so a printer that hangs up mid-receipt is noticed early
-
-
-def import_escpos():
-    """The python-escpos printer module, or MissingDependency naming the extra."""
-    try:
-        from escpos import printer
-    except ImportError as exc:  # pragma: no cover - exercised in the no-dependency subprocess test
-        raise MissingDependency("python-escpos", "printer") from exc
-    return printer
 
 
 class EscPosPrinter:
@@ -80,8 +73,8 @@ class EscPosPrinter:
         if self.connection == "usb" and (self.vendor_id is None or self.product_id is None):
             raise check.fail("vendor_id" if self.vendor_id is None else "product_id",
                              "the printer's USB id (e.g. vendor_id = 0x04b8, product_id = 0x0202)", None)
-        self.profile = self._check_profile(check, profile)
-        self.encoding = self._check_encoding(check, encoding)
+        self.profile = check_profile(check, profile)
+        self.encoding = check_encoding(check, self.profile, encoding)
         self.status = DeviceStatus.STOPPED
         self.detail = ""
         self._answers_status: bool | None = None  # learnt: does this printer reply to DLE EOT?
@@ -89,35 +82,6 @@ class EscPosPrinter:
         self._publish: Publish | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    # -- configuration checks ----------------------------------------------------------------
-    @staticmethod
-    def _check_profile(check: SettingsChecker, profile: str | None) -> str | None:
-        if profile is None:
-            return None
-        check.text("profile", profile, allow_empty=False)
-        try:
-            from escpos.capabilities import get_profile
-        except ImportError:
-            return profile  # checked when printing; MissingDependency says what to install
-        try:
-            get_profile(profile)
-        except Exception:  # noqa: BLE001 -- python-escpos raises its own NotSupported class
-            raise check.fail("profile", "a python-escpos printer profile such as 'TM-T88V' or 'default'",
-                             profile) from None
-        return profile
-
-    def _check_encoding(self, check: SettingsChecker, encoding: str) -> str | None:
-        text = check.text("encoding", encoding)
-        if text.lower() in ("", "auto"):
-            return None
-        try:
-            from escpos.capabilities import get_profile
-        except ImportError:
-            return text
-        if text not in get_profile(self.profile).get_code_pages():
-            raise check.fail("encoding", "a code page this printer profile has, such as CP858 or CP850", encoding)
-        return text
 
     # -- device interface ----------------------------------------------------------------------
     def start(self, publish: Publish | None = None) -> None:
@@ -138,15 +102,7 @@ class EscPosPrinter:
 
     def render(self, receipt: Receipt) -> bytes:
         """The exact ESC/POS bytes this printer is sent for ``receipt`` (no I/O)."""
-        dummy = import_escpos().Dummy(profile=self.profile)
-        dummy._raw(_INIT)
-        if self.encoding:
-            # Start in the Latin page that has every Spanish letter and the euro sign, and keep
-            # python-escpos' magic switching on for anything outside it.
-            dummy.magic.force_encoding(self.encoding)
-            dummy.magic.disabled = False
-        render_escpos(receipt, dummy, width=self.width)
-        return dummy.output
+        return render_bytes(receipt, self.profile, self.encoding, self.width)
 
     def print_receipt(self, receipt: Receipt) -> None:
         """Print one receipt, or raise PaperOut / CoverOpen / PrinterOffline / PrinterError."""

@@ -37,14 +37,21 @@ def _require(module: str) -> None:
         raise MissingDependency(need[1], need[2]) from exc
 
 
-def _lazy(module: str, cls: str, extra: dict[str, Any] | None = None) -> Callable[..., Any]:
-    """A factory that imports ``module`` on first use and builds ``cls`` (checking setting names)."""
+def _lazy(module: str, cls: str, fixed: dict[str, Any] | None = None,
+          defaults: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """A factory that imports ``module`` on first use and builds ``cls`` (checking setting names).
+
+    ``fixed`` settings come from the registry entry and may not be set in config (a network
+    printer's ``connection``); ``defaults`` may be overridden (a serial card reader's ``as_card``).
+    """
+    fixed, defaults = fixed or {}, defaults or {}
 
     def factory(name: str, **options):
+        """Build the device (the docstring is replaced below with the target's name)."""
         _require(module)
         target = getattr(importlib.import_module(module), cls)
-        _check_names(target, name, options, fixed=extra or {})
-        return target(name, **{**options, **(extra or {})})
+        _check_names(target, name, options, fixed=fixed)
+        return target(name, **{**defaults, **options, **fixed})
 
     factory.__name__ = f"build_{cls}"
     factory.__qualname__ = factory.__name__
@@ -58,15 +65,15 @@ def _check_names(target, name: str, options: dict[str, Any], fixed: dict[str, An
     params = inspect.signature(target.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return
+    for key in fixed:
+        if key in options:
+            raise DeviceConfigError(f"The device '{name}' sets '{key}', which this driver decides itself.", key=key)
     known = [p for p in params if p not in ("self", "name") and p not in fixed]
     for key in options:
         if key not in known:
             raise DeviceConfigError(
                 f"The device '{name}' has a setting '{key}' that its driver does not know; "
                 f"the settings it knows are: {', '.join(known)}.", key=key)
-    for key in fixed:
-        if key in options:
-            raise DeviceConfigError(f"The device '{name}' sets '{key}', which this driver decides itself.", key=key)
 
 
 # (kind, driver name) -> factory(name, **settings). Config: [devices.<name>] kind=... driver=...
@@ -75,10 +82,11 @@ REGISTRY: dict[tuple[str, str], Callable[..., Any]] = {
     ("card_reader", "simulated"): SimulatedCardReader,
     ("item_pad", "simulated"): SimulatedItemPad,
     ("printer", "simulated"): SimulatedPrinter,
-    ("scanner", "serial"): _lazy("drivers.scanner_serial", "SerialScanner", {"as_card": False}),
-    ("scanner", "hid"): _lazy("drivers.scanner_hid", "HidScanner", {"as_card": False}),
-    ("card_reader", "serial"): _lazy("drivers.scanner_serial", "SerialScanner", {"as_card": True}),
-    ("card_reader", "hid"): _lazy("drivers.scanner_hid", "HidScanner", {"as_card": True}),
+    ("scanner", "serial"): _lazy("drivers.scanner_serial", "SerialScanner"),
+    ("scanner", "hid"): _lazy("drivers.scanner_hid", "HidScanner"),
+    # Keyboard-style card readers are scanners whose lines become CardTaps (as_card = true).
+    ("card_reader", "serial"): _lazy("drivers.scanner_serial", "SerialScanner", defaults={"as_card": True}),
+    ("card_reader", "hid"): _lazy("drivers.scanner_hid", "HidScanner", defaults={"as_card": True}),
     ("card_reader", "nfc"): _lazy("drivers.nfc_reader", "NfcCardReader"),
     ("item_pad", "serial"): _lazy("drivers.rfid_pad", "SerialItemPad"),
     ("printer", "network"): _lazy("drivers.printer_escpos", "EscPosPrinter", {"connection": "network"}),

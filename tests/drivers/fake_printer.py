@@ -23,7 +23,7 @@ class FakeNetworkPrinter:
         self.close_after: int | None = None  # hang up once a connection has sent this many bytes
         self.paper_out_after: int | None = None  # paper runs out once this many bytes arrived
         self.read_nothing = False  # accept connections but never read (a wedged printer)
-        self.jobs: list[bytes] = []  # one entry per finished connection
+        self._finished: list[tuple[int, bytes]] = []  # (connection number, bytes) as connections end
         self.connections = 0
         self._lock = threading.Condition()
         self._stop = threading.Event()
@@ -49,17 +49,17 @@ class FakeNetworkPrinter:
         self._sock.close()
 
     @property
-    def received(self) -> bytes:
-        """Everything received on every finished connection, in order."""
+    def jobs(self) -> list[bytes]:
+        """The bytes of each finished connection, in the order the connections were opened."""
         with self._lock:
-            return b"".join(self.jobs)
+            return [data for _n, data in sorted(self._finished)]
 
     def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[bytes]:
-        """The first ``count`` finished connections' bytes (waits until the client has hung up)."""
+        """The first ``count`` connections' bytes, once each has ended (the client hung up)."""
         with self._lock:
-            if not self._lock.wait_for(lambda: len(self.jobs) >= count, timeout):
-                raise AssertionError(f"the fake printer saw {len(self.jobs)} finished connections, not {count}")
-            return list(self.jobs[:count])
+            if not self._lock.wait_for(lambda: len(self._finished) >= count, timeout):
+                raise AssertionError(f"the fake printer saw {len(self._finished)} finished connections, not {count}")
+        return self.jobs[:count]
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -69,11 +69,12 @@ class FakeNetworkPrinter:
                 continue
             with self._lock:
                 self.connections += 1
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+                number = self.connections
+            thread = threading.Thread(target=self._serve, args=(conn, number), daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, number: int) -> None:
         conn.settimeout(0.1)
         job = bytearray()
         scanned = 0
@@ -110,5 +111,5 @@ class FakeNetworkPrinter:
                 conn.close()
             finally:
                 with self._lock:
-                    self.jobs.append(bytes(job))
+                    self._finished.append((number, bytes(job)))
                     self._lock.notify_all()

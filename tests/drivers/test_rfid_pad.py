@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 
 from drivers.errors import DeviceUnavailable, TagError
-from drivers.events import StatusChanged, TagsChanged
+from drivers.events import ItemTag, StatusChanged, TagsChanged
 from drivers.iso28560 import AFI_CHECKED_OUT, AFI_SECURED, TagData
 from drivers.pad_sim import PadSimulator
 from drivers.registry import build_device
-from drivers.events import ItemTag
 from drivers.simulated import SimulatedItemPad
 
 BOOK = "E004010000000001"
