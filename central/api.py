@@ -79,8 +79,9 @@ def identify():
     card_uid = validation.card_uid_field(body, "card_uid", lang) if has_card else None
     pin = validation.text_field(body, "pin", lang, required=False) or None  # "" = nothing typed
     method = validation.choice_field(body, "method", ("scan", "tap", "typed"), lang)
-    result = patrons.identify(state().session(), barcode=barcode, card_uid=card_uid, pin=pin, method=method,
-                              today=state().clock.today(), language=lang)
+    result = patrons.identify(state().session(), state().db, barcode=barcode, card_uid=card_uid, pin=pin,
+                              method=method, now=state().clock.now(), today=state().clock.today(), language=lang,
+                              kiosk_id=g.kiosk_id)
     log.info("identify kiosk=%s by=%s method=%s ok=%s refusal=%s", g.kiosk_id,
              "barcode" if barcode else "card", method or "-", result["ok"],
              (result.get("refusal") or {}).get("code", "-"))

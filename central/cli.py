@@ -1,4 +1,4 @@
-"""The `central` command: init-db, seed-demo, run, create-kiosk, demo-samples."""
+"""The `central` command: init-db, seed-demo, run, create-kiosk, unlock-pin, demo-samples."""
 from __future__ import annotations
 
 import json
@@ -142,6 +142,33 @@ def create_kiosk(obj, kiosk_id: str, name: str) -> None:
     _guard(db, run)
     click.echo(f"Kiosk '{kiosk_id}' created. Its token (write it down, it is not shown again):")
     click.echo(token)
+
+
+@main.command("unlock-pin")
+@click.argument("barcode")
+@click.pass_obj
+def unlock_pin(obj, barcode: str) -> None:
+    """Let a patron sign in with their PIN again after too many wrong tries."""
+    from central.pin_lockout import unlock
+    from protocol.identifiers import IdentifierError, validate_library_barcode
+
+    try:
+        barcode = validate_library_barcode(barcode.strip())
+    except IdentifierError as exc:
+        raise click.ClickException(str(exc)) from None
+    db = _database(obj["url"])
+    _require_schema(db)
+    clock = SystemClock()
+    result = _guard(db, lambda: unlock(db, barcode, clock.now()))
+    if result is None:
+        raise click.ClickException(f"No patron has the barcode {barcode}.")
+    if result.was_locked_until is not None:
+        until = result.was_locked_until.astimezone(clock.tz).strftime("%H:%M")
+        click.echo(f"PIN sign-in unlocked for patron {barcode} (it was locked until {until}).")
+    elif result.failures:
+        click.echo(f"Patron {barcode} was not locked; their {result.failures} wrong PIN(s) in a row are forgotten.")
+    else:
+        click.echo(f"Patron {barcode} was not locked out; nothing to do.")
 
 
 @main.command("demo-samples")

@@ -1,4 +1,4 @@
-"""Schema migrations with Alembic, configured in code (no alembic.ini): upgrade, current, diff."""
+"""Schema migrations with Alembic, configured in code (no alembic.ini): upgrade, downgrade, current, diff."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +30,14 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Take the schema of ``engine``'s database back to ``revision`` (undoing a release's migrations)."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -94,6 +94,9 @@ class Patron(Base):
     expires_on: Mapped[date]
     block_reason: Mapped[str | None] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # Wrong PINs in a row since the last right one or the last lock (see central.pin_lockout).
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None]
     cards: Mapped[list[PatronCard]] = relationship(back_populates="patron")
 
     @property
@@ -176,8 +179,12 @@ class LoanPolicy(Base):
     max_fine_cents: Mapped[int] = mapped_column(default=0)
 
 
+PIN_MAX_FAILURES_DEFAULT = 5
+PIN_LOCKOUT_MINUTES_DEFAULT = 15
+
+
 class LibrarySettings(Base):
-    """The library's single settings row: name, term end, closed weekdays, fine block limit."""
+    """The library's single settings row: name, term end, closed weekdays, fine block limit, PIN lockout."""
 
     __tablename__ = "library_settings"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,6 +193,11 @@ class LibrarySettings(Base):
     closed_weekdays: Mapped[str] = mapped_column(sa.String(20), default="5,6")  # Monday=0 ... Sunday=6
     fines_block_cents: Mapped[int] = mapped_column(default=500)
     hold_pickup_days: Mapped[int] = mapped_column(default=7)
+    # Wrong PINs in a row that lock PIN sign-in (0 turns the lockout off), and for how long.
+    pin_max_failures: Mapped[int] = mapped_column(default=PIN_MAX_FAILURES_DEFAULT,
+                                                  server_default=str(PIN_MAX_FAILURES_DEFAULT))
+    pin_lockout_minutes: Mapped[int] = mapped_column(default=PIN_LOCKOUT_MINUTES_DEFAULT,
+                                                     server_default=str(PIN_LOCKOUT_MINUTES_DEFAULT))
 
 
 class ClosedDay(Base):

@@ -18,6 +18,10 @@ DATETIME = {"type": "string", "format": "date-time"}
 BARCODE = {"type": "string", "pattern": "^[0-9]{14}$", "description": "14-digit library barcode (Luhn check digit)"}
 
 
+# The refusals /patrons/identify can answer with (a subset of the shared vocabulary).
+IDENTIFY_REFUSALS = ("patron_unknown", "pin_required", "pin_incorrect", "pin_locked")
+
+
 def _nullable(schema: dict) -> dict:
     return {"oneOf": [schema, {"type": "null"}]}
 
@@ -57,7 +61,12 @@ SCHEMAS = {
     "IdentifyRequest": _obj({"barcode": BARCODE, "card_uid": {"type": "string", "description": "NFC UID in hex"},
                              "pin": STR, "method": {"type": "string", "enum": ["scan", "tap", "typed"]}},
                             required=[], description="Exactly one of barcode or card_uid."),
-    "IdentifyResponse": _obj({"ok": BOOL, "patron": _ref("Patron"), "refusal": _ref("Refusal")}, required=["ok"]),
+    "IdentifyRefusal": {"allOf": [_ref("Refusal"), _obj({"code": {"type": "string", "enum": list(IDENTIFY_REFUSALS)}})],
+                        "description": "Why a patron was not identified. pin_locked: too many wrong PINs in a row "
+                                       "(5 by default); PIN sign-in is refused for a while (15 minutes by default) "
+                                       "or until staff clear it. Scanning or tapping the card still works."},
+    "IdentifyResponse": _obj({"ok": BOOL, "patron": _ref("Patron"), "refusal": _ref("IdentifyRefusal")},
+                             required=["ok"]),
     "EventFields": _obj({"event_id": {"type": "string", "format": "uuid"}, "sequence": {"type": "integer",
                          "minimum": 1}, "occurred_at": DATETIME, "offline": BOOL},
                         required=["event_id", "sequence", "occurred_at"]),
@@ -115,6 +124,9 @@ PATHS = {
                               "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
     "/patrons/identify": {"post": {"summary": "Identify a patron by barcode or card", "requestBody":
                                    _body("IdentifyRequest"),
+                                   "description": "A wrong PIN counts towards a lockout: after the library's limit "
+                                                  "of wrong PINs in a row, PIN sign-in for that patron answers "
+                                                  "pin_locked until the lock ends or staff clear it.",
                                    "responses": _responses("IdentifyResponse", "Identified or refused", 400)}},
     "/patrons/{barcode}/account": {"get": {"summary": "A patron's loans, holds and fines",
                                            "parameters": BARCODE_PARAM,

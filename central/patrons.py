@@ -1,13 +1,14 @@
 """Patron-facing reads: identify a patron (barcode or card, with PIN), their account, an item lookup."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from central import records, rules
+from central import pin_lockout, records, rules
+from central.db import Database
 from central.models import Fine, Hold, Item, Loan, Patron
 from protocol.circulation import Refusal
 
@@ -43,24 +44,36 @@ def patron_json(session: Session, patron: Patron, settings: records.Settings, to
     }
 
 
-def identify(session: Session, *, barcode: str | None, card_uid: str | None, pin: str | None,
-             method: str | None, today: date, language: str) -> dict:
+def identify(session: Session, db: Database, *, barcode: str | None, card_uid: str | None, pin: str | None,
+             method: str | None, now: datetime, today: date, language: str, kiosk_id: str = "-") -> dict:
     """Find the patron for a scanned/typed barcode or tapped card, checking the PIN when one applies.
 
     A PIN is asked for only when the number was typed (anyone could type a classmate's number);
-    a scanned or tapped card is the credential. A PIN that is sent is always checked.
+    a scanned or tapped card is the credential. A PIN that is sent is always checked, and counts
+    towards the lockout when wrong (central.pin_lockout). ``db`` is for recording PIN tries.
     """
     patron = records.find_patron(session, barcode=barcode, card_uid=card_uid)
     if patron is None:
         return {"ok": False, "refusal": Refusal.of("patron_unknown", language).to_json()}
-    if patron.pin_hash:
-        if pin is not None:
-            if not pin_matches(patron.pin_hash, pin):
-                return {"ok": False, "refusal": Refusal.of("pin_incorrect", language).to_json()}
-        elif method == "typed":
-            return {"ok": False, "refusal": Refusal.of("pin_required", language).to_json()}
+    if patron.pin_hash and (pin is not None or method == "typed"):
+        refusal = _pin_refusal(db, patron, pin, now, kiosk_id)
+        if refusal:
+            return {"ok": False, "refusal": Refusal.of(refusal, language).to_json()}
     settings = records.load_settings(session)
     return {"ok": True, "patron": patron_json(session, patron, settings, today, language)}
+
+
+def _pin_refusal(db: Database, patron: Patron, pin: str | None, now: datetime, kiosk_id: str) -> str | None:
+    """Why a PIN sign-in is refused (pin_locked, pin_required, pin_incorrect), or None to let it through."""
+    # The lock is checked before the PIN: if a right PIN got through a lock, guessing would go on.
+    if pin_lockout.is_locked(patron, now):
+        return "pin_locked"
+    if pin is None:
+        return "pin_required"
+    if pin_matches(patron.pin_hash, pin):
+        return None if pin_lockout.record_right_pin(db, patron, now) else "pin_locked"
+    locked = pin_lockout.record_wrong_pin(db, patron.id, now, kiosk_id=kiosk_id)
+    return "pin_locked" if locked else "pin_incorrect"
 
 
 def account(session: Session, barcode: str, *, today: date, language: str) -> dict | None:

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from central import rules
-from central.models import ClosedDay, Fine, Hold, Item, LibrarySettings, Loan, LoanPolicy, Patron, PatronCard
+from central.models import (PIN_LOCKOUT_MINUTES_DEFAULT, PIN_MAX_FAILURES_DEFAULT, ClosedDay, Fine, Hold, Item,
+                            LibrarySettings, Loan, LoanPolicy, Patron, PatronCard)
 
 DEFAULT_LIBRARY_NAME = "School Library"
 
@@ -21,6 +22,8 @@ class Settings:
     calendar: rules.LibraryCalendar
     fines_block_cents: int
     hold_pickup_days: int
+    pin_max_failures: int = PIN_MAX_FAILURES_DEFAULT  # 0 = never lock
+    pin_lockout_minutes: int = PIN_LOCKOUT_MINUTES_DEFAULT
 
 
 def load_settings(session: Session) -> Settings:
@@ -31,7 +34,8 @@ def load_settings(session: Session) -> Settings:
         return Settings(DEFAULT_LIBRARY_NAME, rules.LibraryCalendar(closed_days=closed), 500, 7)
     weekdays = frozenset(int(d) for d in row.closed_weekdays.split(",") if d.strip())
     calendar = rules.LibraryCalendar(closed_weekdays=weekdays, closed_days=closed, term_end=row.term_end)
-    return Settings(row.library_name, calendar, row.fines_block_cents, row.hold_pickup_days)
+    return Settings(row.library_name, calendar, row.fines_block_cents, row.hold_pickup_days,
+                    row.pin_max_failures, row.pin_lockout_minutes)
 
 
 def policies_for(session: Session, patron_type: str) -> dict[str, rules.PolicyFacts]:

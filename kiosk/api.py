@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from kiosk.backends.base import BackendError, BackendUnavailable
 from kiosk.i18n import t
-from kiosk.view import state_view
+from kiosk.view import account_view, state_view
 
 bp = Blueprint("kiosk", __name__)
 
@@ -164,13 +165,20 @@ def api_touch():
 @bp.get("/api/account")
 def api_account():
     """The signed-in patron's loans, holds and fines."""
-    session = kiosk().session
-    if session.d.patron is None:
+    k = kiosk()
+    current = k.session.current_patron()
+    if current is None:
         return bad_request("error.no_patron", 409)
-    account = session.account()
+    barcode, lang = current
+    try:
+        account = k.backend.account(barcode, lang)
+    except BackendError as exc:
+        k.session.backend_trouble(exc)
+        return bad_request("backend.down" if isinstance(exc, BackendUnavailable) else "backend.rejected", 503)
+    k.reachability.ok()
     if account is None:
-        return bad_request("backend.down", 503)
-    return jsonify(account)
+        return bad_request("error.no_patron", 409)
+    return jsonify(account_view(account, lang, k.clock.now().date()))
 
 
 @bp.get("/health")

@@ -7,16 +7,15 @@ behaves the same whatever directory it is started from.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drivers.registry import KINDS as DEVICE_KINDS
+from kiosk.config_reader import ConfigError, Reader, read_toml  # noqa: F401  (ConfigError is re-exported)
 from protocol.circulation import LANGUAGES
 from protocol.identifiers import IdentifierRules
 
@@ -24,10 +23,6 @@ CONFIG_VERSION = 1
 DEMO_TOKEN = "demo-kiosk-token"
 DEMO_STAFF_PIN = "0000"
 RECEIPT_POLICIES = ("ask", "always", "never")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message says which file, which key and why."""
 
 
 @dataclass(frozen=True)
@@ -130,81 +125,17 @@ _KNOWN = {
 BACKEND_KINDS = ("central",)
 
 
-class _Reader:
-    """Reads one table of the file, turning every mistake into a ConfigError naming file and key."""
-
-    def __init__(self, source: str, section: str, table: Any):
-        self.source, self.section = source, section
-        if not isinstance(table, dict):
-            self.fail("", "must be a table (a [section] of keys)")
-        self.table = table
-
-    def fail(self, key: str, problem: str):
-        where = f"[{self.section}] " if self.section else ""
-        raise ConfigError(f"{self.source}: {where}{key + ' ' if key else ''}{problem}")
-
-    def check_known(self, known: set[str]) -> None:
-        for key in self.table:
-            if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f"; did you mean {close[0]}?" if close else f"; the keys are: {', '.join(sorted(known))}"
-                self.fail("", f"has an unknown key '{key}'{hint}")
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.table.get(key, default)
-        if value is None:
-            self.fail(key, "is missing")
-        if not isinstance(value, str) or not value.strip():
-            self.fail(key, "must be a non-empty text in quotes")
-        return value.strip()
-
-    def number(self, key: str, default: float, low: float, high: float, whole: bool = False) -> Any:
-        value = self.table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
-            self.fail(key, f"must be a {'whole ' if whole else ''}number")
-        if not low <= value <= high:
-            self.fail(key, f"must be between {low:g} and {high:g} (it is {value:g})")
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.table.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, "must be true or false")
-        return value
-
-    def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.table.get(key, list(default))
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.fail(key, 'must be a list of texts in quotes, like ["2"]')
-        return tuple(v.strip() for v in value)
-
-
 def load_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> KioskConfig:
     """Read and validate a kiosk TOML file; secrets come from ``env`` (the process environment)."""
     env = os.environ if env is None else env
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: the configuration file does not exist.") from None
-    except OSError as exc:
-        raise ConfigError(f"{source}: the configuration file cannot be read ({exc.strerror}).") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{source}: the file is not UTF-8 text; save it again as UTF-8.") from None
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "unreadable"
-        where = f"line {found.group(1)}, column {found.group(2)}" if found else "somewhere"
-        raise ConfigError(f"{source}: this is not valid TOML at {where}: {reason}.") from None
+    data = read_toml(path)
     return parse_config(data, Path(path), env)
 
 
 def parse_config(data: dict, path: Path, env: Mapping[str, str]) -> KioskConfig:
     """Validate already-parsed TOML ``data`` as the file at ``path`` would be."""
     source = str(path)
-    top = _Reader(source, "", data)
+    top = Reader(source, "", data)
     top.check_known(_KNOWN[""])
     version = data.get("config_version")
     if version is None:
@@ -214,22 +145,22 @@ def parse_config(data: dict, path: Path, env: Mapping[str, str]) -> KioskConfig:
     for required in ("kiosk", "backend", "journal"):
         if required not in data:
             top.fail("", f"needs a [{required}] section")
-    demo = _demo(_Reader(source, "demo", data.get("demo", {})))
+    demo = _demo(Reader(source, "demo", data.get("demo", {})))
     return KioskConfig(
         path=path,
         config_version=version,
-        kiosk=_kiosk(_Reader(source, "kiosk", data["kiosk"])),
-        backend=_backend(_Reader(source, "backend", data["backend"]), env, demo.enabled),
-        journal=_journal(_Reader(source, "journal", data["journal"]), path),
-        identifiers=_identifiers(_Reader(source, "identifiers", data.get("identifiers", {}))),
-        sync=_sync(_Reader(source, "sync", data.get("sync", {}))),
-        staff=_staff(_Reader(source, "staff", data.get("staff", {})), env, demo.enabled),
+        kiosk=_kiosk(Reader(source, "kiosk", data["kiosk"])),
+        backend=_backend(Reader(source, "backend", data["backend"]), env, demo.enabled),
+        journal=_journal(Reader(source, "journal", data["journal"]), path),
+        identifiers=_identifiers(Reader(source, "identifiers", data.get("identifiers", {}))),
+        sync=_sync(Reader(source, "sync", data.get("sync", {}))),
+        staff=_staff(Reader(source, "staff", data.get("staff", {})), env, demo.enabled),
         devices=_devices(source, data.get("devices", {})),
         demo=demo,
     )
 
 
-def _kiosk(r: _Reader) -> KioskSection:
+def _kiosk(r: Reader) -> KioskSection:
     r.check_known(_KNOWN["kiosk"])
     languages = r.texts("languages", ("en", "es"))
     if not languages:
@@ -249,7 +180,7 @@ def _kiosk(r: _Reader) -> KioskSection:
                         receipt=receipt)
 
 
-def _backend(r: _Reader, env: Mapping[str, str], demo: bool) -> BackendSection:
+def _backend(r: Reader, env: Mapping[str, str], demo: bool) -> BackendSection:
     if "token" in r.table:
         r.fail("token", "must not be written in the file; put the token in the KIOSK_TOKEN environment variable")
     r.check_known(_KNOWN["backend"])
@@ -271,7 +202,7 @@ def _backend(r: _Reader, env: Mapping[str, str], demo: bool) -> BackendSection:
                           connect_timeout_seconds=float(r.number("connect_timeout_seconds", 2, 0.1, 60)))
 
 
-def _journal(r: _Reader, config_path: Path) -> JournalSection:
+def _journal(r: Reader, config_path: Path) -> JournalSection:
     r.check_known(_KNOWN["journal"])
     raw = r.text("path")
     if raw == ":memory:":
@@ -282,7 +213,7 @@ def _journal(r: _Reader, config_path: Path) -> JournalSection:
     return JournalSection(path=journal)
 
 
-def _identifiers(r: _Reader) -> IdentifierRules:
+def _identifiers(r: Reader) -> IdentifierRules:
     r.check_known(_KNOWN["identifiers"])
     patrons = r.texts("patron_prefixes", ("2",))
     items = r.texts("item_prefixes", ("3",))
@@ -295,13 +226,13 @@ def _identifiers(r: _Reader) -> IdentifierRules:
     return IdentifierRules(patron_prefixes=patrons, item_prefixes=items, accept_isbn=r.flag("accept_isbn", True))
 
 
-def _sync(r: _Reader) -> SyncSection:
+def _sync(r: Reader) -> SyncSection:
     r.check_known(_KNOWN["sync"])
     return SyncSection(heartbeat_seconds=float(r.number("heartbeat_seconds", 30, 1, 3600)),
                        max_backoff_seconds=float(r.number("max_backoff_seconds", 60, 1, 3600)))
 
 
-def _staff(r: _Reader, env: Mapping[str, str], demo: bool) -> StaffSection:
+def _staff(r: Reader, env: Mapping[str, str], demo: bool) -> StaffSection:
     if "pin" in r.table:
         r.fail("pin", "must not be written in the file; put it in the KIOSK_STAFF_PIN environment variable")
     r.check_known(_KNOWN["staff"])
@@ -316,9 +247,9 @@ def _staff(r: _Reader, env: Mapping[str, str], demo: bool) -> StaffSection:
 
 def _devices(source: str, table: Any) -> tuple[DeviceSection, ...]:
     devices = []
-    _Reader(source, "devices", table)
+    Reader(source, "devices", table)
     for name, section in table.items():
-        r = _Reader(source, f"devices.{name}", section)
+        r = Reader(source, f"devices.{name}", section)
         kind = r.text("kind")
         if kind not in DEVICE_KINDS:
             r.fail("kind", f"is '{kind}'; it must be one of: {', '.join(DEVICE_KINDS)}")
@@ -328,7 +259,7 @@ def _devices(source: str, table: Any) -> tuple[DeviceSection, ...]:
     return tuple(devices)
 
 
-def _demo(r: _Reader) -> DemoSection:
+def _demo(r: Reader) -> DemoSection:
     r.check_known(_KNOWN["demo"])
     return DemoSection(enabled=r.flag("enabled", False), sample_patrons=r.texts("sample_patrons", ()),
                        sample_items=r.texts("sample_items", ()))

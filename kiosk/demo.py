@@ -40,7 +40,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 def _central(args: list[str], env: dict, what: str) -> str:
     print(f"  {what} ...", flush=True)
-    done = subprocess.run([sys.executable, "-m", "central.cli", *args], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "central.cli", *args], env=env,
                           capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
@@ -126,7 +126,7 @@ def run_demo(central_port: int, kiosk_port: int) -> None:
     central_url = f"http://127.0.0.1:{central_port}"
     with open(log_path, "ab") as log_file:
         central = subprocess.Popen([sys.executable, "-m", "central.cli", "run", "--port", str(central_port)],
-                                   env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+                                   env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         print("  starting the central server ...", flush=True)
         _wait_for_central(central, f"{central_url}/api/v1/health", log_path)

@@ -131,7 +131,7 @@ class DeviceManager:
         for tag in new:
             if not tag.item_id:
                 log.info("unreadable tag on %s: %s", event.source, tag.error or "no item id")
-                self._session.tag_unreadable()
+                self._session.notify("tag.unreadable")
                 continue
             if tag.item_id in done:  # another part of a multi-part item: one scan is enough
                 continue

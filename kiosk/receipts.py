@@ -90,6 +90,9 @@ class ReceiptDesk:
         except OSError as exc:  # a network printer's socket, a USB write: still a printer problem
             log.warning("receipt not printed: %s", exc)
             return self._status("error", f"The printer could not be reached: {exc.strerror or exc}")
+        except Exception as exc:  # a driver bug must not take the student's session down with it
+            log.exception("receipt not printed: the printer driver failed")
+            return self._status("error", f"The printer driver failed: {type(exc).__name__}")
         log.info("receipt printed: %d lines", len(receipt.lines))
         return self._status("printed")
 

@@ -22,76 +22,31 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable, Patron
-from kiosk.circulation import Circulator, Outcome
+from kiosk.circulation import Circulator
 from kiosk.config import KioskSection
 from kiosk.receipts import ReceiptDesk
+from kiosk.session_data import MODES, Line, ScanOutcome, SessionData, line_for
+from kiosk.session_store import SessionStore
 from protocol.identifiers import IdentifierError, IdentifierRules, classify, mask_barcode, normalize_card_uid
 
 log = logging.getLogger("kiosk.session")
 
-MODES = ("checkout", "checkin", "renew")
 ENDING_SECONDS = 8  # how long "Goodbye" stays up before the idle screen
 MAX_PIN_TRIES = 3
 
 
-@dataclass
-class Line:
-    """One book on the session's list; texts are rendered in the current language by the view."""
-
-    type: str  # checkout | checkin | renew
-    item_barcode: str
-    status: str  # ok | refused | pending | error
-    title: str = ""
-    due_date: object = None  # datetime.date for checkouts and renewals
-    refusal_code: str | None = None
-    note: str | None = None  # a translation key: line.renewed, line.hold_shelf, line.unanswered, ...
-    event_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ScanOutcome:
-    """What one scan did, for callers that act on it (the item pad's security bit)."""
-
-    type: str | None = None
-    ok: bool = False
-    decided: bool = False
-
-
-@dataclass
-class _Data:
-    """Everything the session knows; replaced wholesale when a session ends (forgetting it all)."""
-
-    state: str = "idle"
-    mode: str = "checkout"
-    lang: str = "en"
-    patron: Patron | None = None
-    lines: list[Line] = field(default_factory=list)
-    notice: tuple[str, dict, str] | None = None  # (translation key, values, level)
-    pending_id: str | None = None  # typed number waiting for its PIN
-    pin_tries: int = 0
-    reference: str = ""
-    busy: bool = False
-    warning: bool = False
-
-
-class Session:
+class Session(SessionStore):
     """The kiosk's patron session."""
 
     def __init__(self, *, backend: Backend, circulator: Circulator, rules: IdentifierRules,
                  settings: KioskSection, clock, receipts: ReceiptDesk,
                  on_change: Callable[[], None] | None = None, reachability=None):
+        super().__init__(SessionData(lang=settings.languages[0]), clock, on_change, reachability)
         self.backend, self.circulator, self.rules = backend, circulator, rules
-        self.settings, self.clock, self.receipts = settings, clock, receipts
-        self.reachability = reachability
-        self._on_change = on_change or (lambda: None)
+        self.settings, self.receipts = settings, receipts
         self._action = threading.RLock()
-        self._view = threading.Lock()
-        self.version = 0
-        self.d = _Data(lang=settings.languages[0])
-        self.last_activity = clock.monotonic()
         self.ending_since = 0.0
 
     # ----- events -------------------------------------------------------------------------
@@ -146,12 +101,6 @@ class Session:
                 self._set(notice=("keypad.not_a_card", {}, "error"))
                 return
             self._identify(barcode=ident.code, pin=pin or None, method="typed")
-
-    def tag_unreadable(self) -> None:
-        """An RFID tag on the item pad could not be read."""
-        with self._action:
-            self._activity()
-            self._set(notice=("tag.unreadable", {}, "error"))
 
     def set_mode(self, mode: str) -> None:
         """Switch between Check out, Return and Renew."""
@@ -237,20 +186,24 @@ class Session:
         finally:
             self._action.release()
 
-    def account(self) -> dict | None:
-        """The current patron's account for 'My account' (None when nobody is signed in)."""
-        from kiosk.view import account_view
-
+    def current_patron(self) -> tuple[str, str] | None:
+        """(barcode, language) of the signed-in patron for 'My account', counted as activity."""
         with self._action:
-            self._activity()
             if self.d.patron is None:
                 return None
-            try:
-                account = self.backend.account(self.d.patron.barcode, self.d.lang)
-            except (BackendUnavailable, BackendRejected) as exc:
-                self._backend_trouble(exc)
-                return None
-            return account_view(account, self.d.lang, self.clock.now().date()) if account else None
+            self._activity()
+            return self.d.patron.barcode, self.d.lang
+
+    def backend_trouble(self, exc) -> None:
+        """The backend failed a call made for the screen (e.g. 'My account'): say so, note it."""
+        with self._action:
+            self._backend_trouble(exc)
+
+    def notify(self, key: str, level: str = "error") -> None:
+        """Show a sentence (a translation key) on the screen, e.g. an unreadable RFID tag."""
+        with self._action:
+            self._activity()
+            self._set(notice=(key, {}, level))
 
     # ----- internals ----------------------------------------------------------------------
     def _identify(self, *, barcode=None, card_uid=None, pin=None, method="scan") -> None:
@@ -276,8 +229,8 @@ class Session:
         code = result.refusal.code if result.refusal else "patron_unknown"
         log.info("identify refused (%s) by %s: %s", code, method, who)
         if code == "pin_required" and barcode:
-            self._set(busy=False, state="pin_entry", pending_id=barcode, pin_tries=0,
-                      notice=("pin.prompt", {}, "info"))
+            # The keypad's title asks for the PIN; no extra notice on top of it.
+            self._set(busy=False, state="pin_entry", pending_id=barcode, pin_tries=0, notice=None)
         elif code == "pin_incorrect" and barcode and d.pin_tries + 1 < MAX_PIN_TRIES:
             self._set(busy=False, state="pin_entry", pending_id=barcode, pin_tries=d.pin_tries + 1,
                       notice=("refusal", {"code": code}, "error"))
@@ -295,10 +248,8 @@ class Session:
         if not patron.can_checkout and patron.refusal:
             notice = ("refusal", {"code": patron.refusal}, "error")
         self.receipts.forget()
-        with self._view:
-            self.d = _Data(state="active", mode="checkout", lang=lang, patron=patron, notice=notice,
-                           reference=uuid.uuid4().hex[:10].upper())
-        self._changed()
+        self._replace(SessionData(state="active", mode="checkout", lang=lang, patron=patron, notice=notice,
+                                  reference=uuid.uuid4().hex[:10].upper()))
 
     def _item(self, barcode: str) -> ScanOutcome:
         if self.d.state == "ending":
@@ -310,10 +261,9 @@ class Session:
             if self.d.mode != "checkin":
                 self._set(notice=("scan.card_first", {}, "info"))
                 return ScanOutcome()
-            with self._view:  # the first returned book starts an anonymous return session
-                self.d = _Data(state="active", mode="checkin", lang=self.d.lang,
-                               reference=uuid.uuid4().hex[:10].upper())
-            self.receipts.forget()
+            self.receipts.forget()  # the first returned book starts an anonymous return session
+            self._replace(SessionData(state="active", mode="checkin", lang=self.d.lang,
+                                      reference=uuid.uuid4().hex[:10].upper()))
         d = self.d
         mode = d.mode
         if mode == "checkout" and any(x.item_barcode == barcode and x.type == "checkout" and x.status == "ok"
@@ -326,39 +276,16 @@ class Session:
         self._set(busy=True, notice=None)
         outcome = self.circulator.perform(mode, item_barcode=barcode, lang=d.lang,
                                           patron_barcode=d.patron.barcode if d.patron else None)
-        line = self._line(mode, barcode, outcome)
+        if outcome.state == "unanswered" and self.reachability is not None:
+            self.reachability.failed(outcome.error)
+        elif outcome.decided:
+            self._reachable()
+        line = line_for(mode, barcode, outcome, title_of=self._title)
         self._add(line)
         return ScanOutcome(mode, line.status == "ok", outcome.decided or outcome.state == "offline")
 
-    def _line(self, mode: str, barcode: str, outcome: Outcome) -> Line:
-        result = outcome.result
-        if outcome.state == "unanswered":
-            if self.reachability is not None:
-                self.reachability.failed(outcome.error)
-            return Line(mode, barcode, "pending", note="line.unanswered", event_id=outcome.event.event_id)
-        if outcome.state == "rejected":
-            return Line(mode, barcode, "error", note="line.rejected", event_id=outcome.event.event_id)
-        self._reachable()
-        line = Line(mode, barcode, "ok" if result.ok else "refused", event_id=outcome.event.event_id,
-                    note="line.saved_offline" if outcome.state == "offline" else None)
-        if result.loan:
-            line.title, line.due_date = result.loan.title, result.loan.due_date
-            if result.renewed and mode == "checkout":
-                line.note = "line.renewed"
-        if result.checkin:
-            line.title = result.checkin.title
-            if result.checkin.routing == "hold_shelf" or result.checkin.on_hold:
-                line.note = "line.hold_shelf"
-            elif result.checkin.fine_cents:
-                line.note = "line.late"
-        if not result.ok:
-            line.refusal_code = result.refusal.code if result.refusal else "item_unknown"
-            if line.refusal_code != "item_unknown":
-                line.title = self._title(barcode)
-        return line
-
     def _title(self, barcode: str) -> str:
-        try:  # best effort: a refused book is easier to find with its title on screen
+        try:  # best effort
             item = self.backend.item(barcode, self.d.lang)
         except (BackendUnavailable, BackendRejected):
             return ""
@@ -382,9 +309,7 @@ class Session:
         if not keep_receipt:
             self.receipts.forget()
         self.receipts.drop_current()
-        with self._view:
-            self.d = _Data(lang=self.settings.languages[0])  # a new, empty record: the student is forgotten
-        self._changed()
+        self._replace(SessionData(lang=self.settings.languages[0]))  # a new, empty record: the student is forgotten
 
     def _backend_trouble(self, exc) -> None:
         if self.reachability is not None:
@@ -393,35 +318,3 @@ class Session:
         if isinstance(exc, BackendRejected):
             log.error("backend refused the kiosk: %s %s", exc.code, exc.message)
         self._set(busy=False, notice=(key, {}, "error"))
-
-    def _reachable(self) -> None:
-        if self.reachability is not None:
-            self.reachability.ok()
-
-    def _activity(self) -> None:
-        self.last_activity = self.clock.monotonic()
-        if self.d.warning:
-            self._set(warning=False)
-
-    def _add(self, line: Line) -> None:
-        with self._view:
-            self.d.lines.append(line)
-            self.d.busy = False
-        self._changed()
-
-    def _set(self, **changes) -> None:
-        with self._view:
-            for key, value in changes.items():
-                setattr(self.d, key, value)
-        self._changed()
-
-    def _changed(self) -> None:
-        with self._view:
-            self.version += 1
-        self._on_change()
-
-    def snapshot(self) -> tuple[int, _Data, list[Line], float]:
-        """A consistent copy for the view: (version, data, lines, seconds since the last touch)."""
-        with self._view:
-            copy = _Data(**{k: getattr(self.d, k) for k in _Data.__dataclass_fields__})
-            return self.version, copy, list(self.d.lines), self.clock.monotonic() - self.last_activity

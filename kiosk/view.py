@@ -40,7 +40,8 @@ def line_view(line, lang: str, today: dt.date) -> dict:
 
 def state_view(session, today: dt.date) -> dict:
     """The whole screen for /api/state (the app adds device and journal status)."""
-    version, d, lines, quiet = session.snapshot()
+    version, d, quiet = session.snapshot()
+    lines = d.lines
     lang = d.lang
     settings = session.settings
     patron = None

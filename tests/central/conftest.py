@@ -7,12 +7,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import waitress
+from waitress import wasyncore
 
 from central.app import create_app
 from central.clock import FixedClock
 from central.db import Database
 from central.migrate import upgrade
 from tests.central.library import build_small_library
+from tests.conftest import free_port
 
 # Monday 6 October 2025, 09:30 at a school six hours behind UTC.
 SCHOOL_TZ = timezone(timedelta(hours=-6))
@@ -109,3 +112,19 @@ def kiosk(app) -> Kiosk:
 def other_kiosk(app) -> Kiosk:
     """Kiosk k2, a second station in the same library."""
     return Kiosk(app.test_client(), "token-two")
+
+
+@pytest.fixture
+def server(app):
+    """The app served by waitress on a loopback port, in a thread; stopped after the test."""
+    port = free_port()
+    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=8)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}/api/v1"
+    # Close the sockets from the server's own loop thread: closed from here while that thread sits in
+    # select(), select() fails with "bad file descriptor" (an unhandled thread exception).
+    srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
+    thread.join(timeout=5)
+    srv.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "the test server did not stop"

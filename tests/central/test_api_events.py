@@ -4,12 +4,9 @@ from __future__ import annotations
 import threading
 import uuid
 
-import pytest
 import requests
-import waitress
 
 from tests.central.conftest import MONDAY
-from tests.conftest import free_port
 
 
 def test_resending_an_event_replays_the_stored_outcome(kiosk, library):
@@ -58,18 +55,6 @@ def test_an_event_id_from_another_kiosk_is_a_409(kiosk, other_kiosk, library):
     kiosk.event("checkin", event_id=event_id, item_barcode=library.sharks)
     response = other_kiosk.event_response("checkin", event_id=event_id, item_barcode=library.sharks)
     assert response.status_code == 409 and event_id in response.get_json()["error"]["message"]
-
-
-@pytest.fixture
-def server(app):
-    """The app served by waitress on a loopback port, in a thread; stopped after the test."""
-    port = free_port()
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=8)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}/api/v1"
-    srv.close()
-    thread.join(timeout=5)
 
 
 def _post(url: str, token: str, sequence: int, patron: str, item: str) -> dict:

@@ -60,7 +60,7 @@ def start_central(env: dict[str, str], log: Path) -> Running:
     proc = subprocess.Popen([sys.executable, "-m", "central.cli", "run", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{url}/api/v1/health", proc=proc, timeout=60)
+    _wait(f"{url}/api/v1/health", proc, log)
     return Running(proc, url)
 
 
@@ -100,10 +100,18 @@ driver = "simulated"
 def start_kiosk(config: Path, log: Path, token: str = "demo-kiosk-token") -> Running:
     """Start `kiosk run` on a free port and wait until its health URL answers."""
     port = free_port()
-    env = {**os.environ, "KIOSK_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "KIOSK_TOKEN": token, "KIOSK_STAFF_PIN": "2468", "PYTHONUNBUFFERED": "1"}
     out = log.open("w")
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(config), "--port", str(port)],
                             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{url}/health", proc=proc, timeout=60)
+    _wait(f"{url}/health", proc, log)
     return Running(proc, url)
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
+    try:
+        wait_for_http(url, proc=proc, timeout=60)
+    except AssertionError as exc:
+        proc.kill()
+        raise AssertionError(f"{exc}\n--- {log.name} ---\n{log.read_text()}") from None

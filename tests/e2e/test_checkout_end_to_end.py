@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import requests
@@ -72,11 +73,18 @@ def test_given_a_demo_student_when_three_books_are_scanned_then_the_central_serv
     assert health["journal"]["acked"] >= 3
 
     state = post(kiosk, "/api/finish", {"receipt": True})
-    assert state["receipt"]["status"] in ("printed", "none") or state["state"] == "idle"
-    receipt = requests.get(kiosk + "/dev/receipt", timeout=10).json()["text"]
+    assert state["state"] == "ending" and state["receipt"]["status"] == "printed", state["receipt"]
+    receipt = state["dev"]["last_receipt"]
     for book in books:
-        assert book["barcode"] in receipt
+        assert book["barcode"] in receipt and book["title"][:20] in receipt
     assert student["barcode"] not in receipt, "the receipt must mask the card number"
+
+    # The goodbye screen gives way to the idle screen by itself, and the student is forgotten.
+    deadline = time.monotonic() + 30
+    while state["state"] != "idle" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        state = requests.get(kiosk + "/api/state", timeout=10).json()
+    assert state["state"] == "idle" and state["patron"] is None and state["lines"] == []
 
 
 def test_given_a_reference_book_when_scanned_then_the_child_sentence_is_shown_and_nothing_is_lent(stack):

@@ -8,7 +8,6 @@ import pytest
 
 from kiosk.clock import ManualClock
 from kiosk.config import load_config
-from tests.conftest import free_port  # noqa: F401  (re-exported for kiosk tests)
 from tests.kiosk.fake_central import TOKEN, FakeCentral
 
 STAFF_PIN = "4321"

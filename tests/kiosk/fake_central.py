@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from protocol.circulation import refusal_message
 from protocol.identifiers import make_library_barcode
@@ -30,6 +30,13 @@ BOOKS = {make_library_barcode("3", 1234, n): title for n, title in enumerate(
 BOOK1, BOOK2, BOOK3, BOOK4, BOOK5 = BOOKS
 REFERENCE = make_library_barcode("3", 1234, 90)
 UNKNOWN_BOOK = make_library_barcode("3", 1234, 555)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: tests and the benchmark read ``requests`` instead."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 class FakeCentral:
@@ -94,7 +101,8 @@ class FakeCentral:
     # ----- lifecycle ----------------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         """Listen on 127.0.0.1 (the same port again after go_down) and return the base URL."""
-        self._server = make_server("127.0.0.1", port or self.port, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", port or self.port, self.app, threaded=True,
+                                   request_handler=_QuietHandler)
         self.port = self._server.server_port
         self._release.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

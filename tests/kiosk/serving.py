@@ -19,5 +19,9 @@ def served(app, threads: int = 4):
     finally:
         app.extensions["kiosk"].broker.close()  # SSE streams end, so waitress threads can stop
         server.task_dispatcher.shutdown(timeout=2)
-        wasyncore.close_all(server._map)
-        thread.join(3)
+        # Close every socket from the loop's own thread (a thunk run by waitress's trigger), so its
+        # select() never sees a descriptor vanish; with the map empty the loop returns.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(5)
+        if thread.is_alive():
+            raise RuntimeError("the test waitress server did not stop")

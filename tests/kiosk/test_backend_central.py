@@ -10,7 +10,7 @@ from kiosk.backends import BACKENDS, build_backend
 from kiosk.backends.base import BackendRejected, BackendUnavailable
 from kiosk.backends.central import CentralBackend
 from kiosk.config import BackendSection
-from tests.kiosk.conftest import free_port
+from tests.conftest import free_port
 from tests.kiosk.fake_central import (
     BOOK1, BOOK2, MARIA, REFERENCE, SAM, SAM_CARD, SAM_PIN, TOKEN, UNKNOWN_BOOK,
 )

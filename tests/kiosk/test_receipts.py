@@ -97,3 +97,71 @@ def test_given_a_receipt_in_english_when_rendered_then_the_due_date_is_spelled_w
                            lines=(ReceiptLine("Holes", "31234000000057", dt.date(2025, 12, 7)),),
                            printed_at=dt.datetime(2025, 12, 1, 9), due_label="Due", language="en")
     assert "Due: Sunday, December 7" in render_text(receipt)
+
+
+def test_given_a_printer_driver_that_crashes_when_printing_then_the_session_shows_a_printer_error(kiosk, monkeypatch):
+    def broken(receipt):
+        raise ZeroDivisionError("driver bug")
+
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    monkeypatch.setattr(printer(kiosk), "print_receipt", broken)
+    kiosk.session.finish(True)
+    assert view(kiosk)["receipt"]["status"] == "error" and view(kiosk)["receipt"]["can_reprint"]
+    assert kiosk.receipts.error == "The printer driver failed: ZeroDivisionError"
+
+
+def test_given_a_kiosk_without_a_printer_when_a_receipt_is_asked_then_it_says_there_is_none(tmp_path, central, clock):
+    from kiosk.app import create_app
+    from kiosk.config import load_config
+    from tests.kiosk.conftest import ENV, config_text, write_config
+
+    devices = '\n[devices.scanner]\nkind = "scanner"\ndriver = "simulated"\n'
+    config = load_config(write_config(tmp_path, config_text(central.url, devices=devices)), env=ENV)
+    app = create_app(config, clock=clock, start_threads=False)
+    try:
+        client = app.test_client()
+        client.post("/dev/scan", json={"code": SAM})
+        client.post("/dev/scan", json={"code": BOOK1})
+        state = client.post("/api/finish", json={"receipt": True}).get_json()
+        assert state["has_printer"] is False and state["receipt"]["status"] == "no_printer"
+        assert state["receipt"]["message"] == "This kiosk has no receipt printer."
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def _kiosk_with(tmp_path, central, clock, policy):
+    from kiosk.app import create_app
+    from kiosk.config import load_config
+    from tests.kiosk.conftest import ENV, config_text, write_config
+
+    text = config_text(central.url, kiosk_extra=f'receipt = "{policy}"')
+    app = create_app(load_config(write_config(tmp_path, text), env=ENV), clock=clock, start_threads=False)
+    return app.extensions["kiosk"]
+
+
+def test_given_the_always_policy_when_done_or_timed_out_then_the_receipt_prints_by_itself(tmp_path, central, clock):
+    kiosk = _kiosk_with(tmp_path, central, clock, "always")
+    try:
+        kiosk.session.scan(SAM)
+        kiosk.session.scan(BOOK1)
+        kiosk.session.finish(None)  # Done ("auto")
+        assert len(kiosk.devices.printer().printed) == 1
+        kiosk.session.scan(MARIA)
+        kiosk.session.scan(BOOK2)
+        clock.advance(46)  # Maria walked away without pressing Done
+        kiosk.session.tick()
+        assert len(kiosk.devices.printer().printed) == 2 and kiosk.session.d.state == "idle"
+    finally:
+        kiosk.close()
+
+
+def test_given_the_never_policy_when_a_receipt_is_asked_then_nothing_prints(tmp_path, central, clock):
+    kiosk = _kiosk_with(tmp_path, central, clock, "never")
+    try:
+        kiosk.session.scan(SAM)
+        kiosk.session.scan(BOOK1)
+        kiosk.session.finish(True)
+        assert kiosk.devices.printer().printed == [] and view(kiosk)["receipt_policy"] == "never"
+    finally:
+        kiosk.close()

@@ -1,0 +1,95 @@
+"""PIN lockout: after too many wrong PINs in a row, PIN sign-in for that patron pauses for a while.
+
+A 4-digit PIN has only 10,000 values, so without a limit anyone at a kiosk could try them all.
+Each wrong PIN adds one to the patron's count; reaching the library's limit (pin_max_failures,
+default 5; 0 turns the lockout off) locks PIN sign-in for pin_lockout_minutes (default 15) and
+starts a fresh count. A right PIN resets the count. The lock ends on its own, and staff can clear
+it early (`central unlock-pin BARCODE`). Scanning or tapping the patron's own card still works
+while locked: the card is the credential, and the lock is about guessing PINs.
+
+Counting happens in a short write transaction that holds the patron's row (FOR NO KEY UPDATE on
+PostgreSQL; BEGIN IMMEDIATE on SQLite queues writers), so two wrong PINs sent at the same moment
+count as two. The slow PIN hash is compared before that transaction, so the lock is held briefly.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from central import records
+from central.db import Database
+from central.models import Patron
+from protocol.identifiers import mask_barcode
+
+log = logging.getLogger("central.pin_lockout")
+
+
+def is_locked(patron: Patron, now: datetime) -> bool:
+    """True while PIN sign-in is locked for ``patron``; the lock ends on its own at pin_locked_until."""
+    return patron.pin_locked_until is not None and patron.pin_locked_until > now
+
+
+def _hold_patron(session: Session, patron_id: int) -> Patron:
+    # NO KEY UPDATE: waits for a racing count to commit, but not for loans that merely reference the patron.
+    return session.scalars(sa.select(Patron).where(Patron.id == patron_id)
+                           .with_for_update(key_share=True)).one()
+
+
+def record_wrong_pin(db: Database, patron_id: int, now: datetime, *, kiosk_id: str = "-") -> bool:
+    """Count one wrong PIN; True when PIN sign-in is now locked (by this try or a racing one)."""
+    with db.writer() as session, session.begin():
+        patron = _hold_patron(session, patron_id)
+        if is_locked(patron, now):
+            return True  # a try that raced the one that locked: refused, and not counted again
+        settings = records.load_settings(session)
+        if settings.pin_max_failures < 1:
+            return False  # the library turned the lockout off
+        patron.pin_failures += 1
+        if patron.pin_failures < settings.pin_max_failures:
+            return False
+        # A lock always lasts at least a minute, whatever the setting says.
+        patron.pin_locked_until = now + timedelta(minutes=max(settings.pin_lockout_minutes, 1))
+        failures, patron.pin_failures = patron.pin_failures, 0  # after the lock ends: a fresh set of tries
+        barcode, until = patron.barcode, patron.pin_locked_until
+    # Logged after the commit, so the line only appears for a lock that really happened.
+    log.warning("pin lockout patron=%s kiosk=%s failures=%d until=%s", mask_barcode(barcode), kiosk_id,
+                failures, until.isoformat())
+    return True
+
+
+def record_right_pin(db: Database, patron: Patron, now: datetime) -> bool:
+    """Start the count again after a right PIN; False when a racing wrong PIN locked the patron first."""
+    if patron.pin_failures == 0 and patron.pin_locked_until is None:
+        return True  # nothing to reset: the usual sign-in writes nothing
+    with db.writer() as session, session.begin():
+        current = _hold_patron(session, patron.id)
+        if is_locked(current, now):
+            return False
+        current.pin_failures, current.pin_locked_until = 0, None
+    return True
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What staff cleared: the lock's end (None when there was no lock) and the wrong PINs counted."""
+
+    was_locked_until: datetime | None
+    failures: int
+
+
+def unlock(db: Database, barcode: str, now: datetime) -> Unlocked | None:
+    """Clear a patron's PIN lock and wrong-PIN count (staff); None when no patron has ``barcode``."""
+    with db.writer() as session, session.begin():
+        patron_id = session.scalar(sa.select(Patron.id).where(Patron.barcode == barcode))
+        if patron_id is None:
+            return None
+        patron = _hold_patron(session, patron_id)
+        result = Unlocked(patron.pin_locked_until if is_locked(patron, now) else None, patron.pin_failures)
+        patron.pin_failures, patron.pin_locked_until = 0, None
+    log.info("pin unlock patron=%s was_locked=%s failures=%d", mask_barcode(barcode),
+             result.was_locked_until is not None, result.failures)
+    return result

@@ -1,0 +1,80 @@
+"""What a patron session holds: its record, the lines on its list, and how an outcome becomes a line."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiosk.backends.base import Patron
+from kiosk.circulation import Outcome
+
+MODES = ("checkout", "checkin", "renew")
+
+
+@dataclass
+class Line:
+    """One book on the session's list; texts are rendered in the current language by the view."""
+
+    type: str  # checkout | checkin | renew
+    item_barcode: str
+    status: str  # ok | refused | pending | error
+    title: str = ""
+    due_date: object = None  # datetime.date for checkouts and renewals
+    refusal_code: str | None = None
+    note: str | None = None  # a translation key: line.renewed, line.hold_shelf, line.unanswered, ...
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What one scan did, for callers that act on it (the item pad's security bit)."""
+
+    type: str | None = None
+    ok: bool = False
+    decided: bool = False
+
+
+@dataclass
+class SessionData:
+    """Everything the session knows; replaced wholesale when a session ends (forgetting it all)."""
+
+    state: str = "idle"  # idle | pin_entry | active | ending
+    mode: str = "checkout"
+    lang: str = "en"
+    patron: Patron | None = None
+    lines: list[Line] = field(default_factory=list)
+    notice: tuple[str, dict, str] | None = None  # (translation key, values, level)
+    pending_id: str | None = None  # typed number waiting for its PIN
+    pin_tries: int = 0
+    reference: str = ""  # printed on the receipt as a barcode
+    busy: bool = False
+    warning: bool = False
+
+    def copy(self) -> "SessionData":
+        """A shallow copy with its own list of lines (for the view)."""
+        return SessionData(**{**self.__dict__, "lines": list(self.lines)})
+
+
+def line_for(mode: str, barcode: str, outcome: Outcome, title_of=lambda barcode: "") -> Line:
+    """The list line for a circulation outcome; ``title_of`` looks up a refused book's title."""
+    event_id = outcome.event.event_id
+    if outcome.state == "unanswered":
+        return Line(mode, barcode, "pending", note="line.unanswered", event_id=event_id)
+    if outcome.state == "rejected":
+        return Line(mode, barcode, "error", note="line.rejected", event_id=event_id)
+    result = outcome.result
+    line = Line(mode, barcode, "ok" if result.ok else "refused", event_id=event_id,
+                note="line.saved_offline" if outcome.state == "offline" else None)
+    if result.loan:
+        line.title, line.due_date = result.loan.title, result.loan.due_date
+        if result.renewed and mode == "checkout":
+            line.note = "line.renewed"
+    if result.checkin:
+        line.title = result.checkin.title
+        if result.checkin.routing == "hold_shelf" or result.checkin.on_hold:
+            line.note = "line.hold_shelf"
+        elif result.checkin.fine_cents:
+            line.note = "line.late"
+    if not result.ok:
+        line.refusal_code = result.refusal.code if result.refusal else "item_unknown"
+        if line.refusal_code != "item_unknown":  # a refused book is easier to find with its title shown
+            line.title = title_of(barcode)
+    return line
