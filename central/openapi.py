@@ -61,7 +61,8 @@ SCHEMAS = {
     "IdentifyRequest": _obj({"barcode": BARCODE, "card_uid": {"type": "string", "description": "NFC UID in hex"},
                              "pin": STR, "method": {"type": "string", "enum": ["scan", "tap", "typed"]}},
                             required=[], description="Exactly one of barcode or card_uid."),
-    "IdentifyRefusal": {"allOf": [_ref("Refusal"), _obj({"code": {"type": "string", "enum": list(IDENTIFY_REFUSALS)}})],
+    "IdentifyRefusal": {"allOf": [_ref("Refusal"),
+                                  _obj({"code": {"type": "string", "enum": list(IDENTIFY_REFUSALS)}})],
                         "description": "Why a patron was not identified. pin_locked: too many wrong PINs in a row "
                                        "(5 by default); PIN sign-in is refused for a while (15 minutes by default) "
                                        "or until staff clear it. Scanning or tapping the card still works."},

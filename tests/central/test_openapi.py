@@ -33,3 +33,13 @@ def test_every_reference_resolves_and_refusal_codes_match_the_protocol():
     refs = set(re.findall(r"#/components/schemas/(\w+)", str(doc)))
     assert refs and refs <= set(doc["components"]["schemas"]), refs - set(doc["components"]["schemas"])
     assert doc["components"]["schemas"]["Refusal"]["properties"]["code"]["enum"] == sorted(REFUSALS)
+
+
+def test_identify_documents_the_pin_lockout_refusal():
+    """GIVEN the document WHEN the identify refusals are read THEN pin_locked is among them, each is a shared
+    refusal code, and the identify response points at them."""
+    schemas = openapi_document()["components"]["schemas"]
+    codes = schemas["IdentifyRefusal"]["allOf"][1]["properties"]["code"]["enum"]
+    assert "pin_locked" in codes and set(codes) <= set(REFUSALS)
+    assert schemas["IdentifyResponse"]["properties"]["refusal"] == {"$ref": "#/components/schemas/IdentifyRefusal"}
+    assert "pin_locked" in openapi_document()["paths"]["/patrons/identify"]["post"]["description"]
