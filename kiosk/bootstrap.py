@@ -100,6 +100,7 @@ def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | Non
     session = Session(backend=backend, circulator=circulator, rules=config.identifiers, settings=config.kiosk,
                       clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
                       reachability=reachability)
+    circulator.on_settled = session.settled
     devices.start(session)
     sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
                       max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)

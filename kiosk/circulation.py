@@ -60,11 +60,12 @@ class Circulator:
     """Records, sends and settles circulation events; safe to call from several threads."""
 
     def __init__(self, journal: Journal, backend: Backend, policy: OfflinePolicy | None = None,
-                 notify: Callable[[], None] | None = None):
+                 notify: Callable[[], None] | None = None, on_settled: Callable[[Outcome], None] | None = None):
         self.journal = journal
         self.backend = backend
         self.policy = policy or NoOfflineDecisions()
         self._notify = notify or (lambda: None)
+        self.on_settled = on_settled or (lambda outcome: None)  # e.g. the screen's "not yet" line turns done
         self._locks: dict[str, list] = {}  # event_id -> [lock, holders]
         self._locks_guard = threading.Lock()
 
@@ -120,10 +121,15 @@ class Circulator:
         state = "acked" if result.ok else "refused"
         self.journal.settle(event.event_id, state, result.raw)
         self._notify()
+        outcome = Outcome(state, self.journal.get(event.event_id), result)
         log.info("%s seq=%d event=%s item=%s patron=%s -> %s%s%s", event.type, event.sequence, event.event_id,
                  event.payload["item_barcode"], _masked(event.payload.get("patron_barcode")), state,
                  f" ({result.refusal.code})" if result.refusal else "", " replayed" if result.replayed else "")
-        return Outcome(state, self.journal.get(event.event_id), result)
+        try:
+            self.on_settled(outcome)
+        except Exception:  # the answer is committed; a display problem must not undo that
+            log.exception("on_settled failed for event %s", event.event_id)
+        return outcome
 
     def _failed(self, event: JournalEvent, state: str, exc: BackendError, detail: str) -> Outcome:
         self.journal.note_failure(event.event_id, detail)

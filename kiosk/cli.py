@@ -65,12 +65,16 @@ def check_config(path: str) -> None:
 @main.command()
 @click.option("--central-port", type=int, envvar="CENTRAL_PORT", default=8600, show_default=True)
 @click.option("--kiosk-port", type=int, envvar="KIOSK_PORT", default=8700, show_default=True)
-def demo(central_port: int, kiosk_port: int) -> None:
+@click.option("--instance", type=click.Path(file_okay=False), default=None,
+              help="Folder for the demo's databases and log (default: instance/ in the repository).")
+def demo(central_port: int, kiosk_port: int, instance: str | None) -> None:
     """Start the central server (SQLite, sample library) and a kiosk with simulated devices."""
+    from pathlib import Path
+
     from kiosk.demo import DemoError, run_demo
 
     try:
-        run_demo(central_port, kiosk_port)
+        run_demo(central_port, kiosk_port, Path(instance) if instance else None)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from drivers.registry import KINDS as DEVICE_KINDS
-from kiosk.config_reader import ConfigError, Reader, read_toml  # noqa: F401  (ConfigError is re-exported)
+from kiosk.config_reader import ConfigError, Reader, read_toml
 from protocol.circulation import LANGUAGES
 from protocol.identifiers import IdentifierRules
+
+__all__ = ["ConfigError", "KioskConfig", "load_config", "parse_config"]
 
 CONFIG_VERSION = 1
 DEMO_TOKEN = "demo-kiosk-token"

@@ -105,8 +105,11 @@ def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, lo
     print("Press Ctrl-C to stop both.", flush=True)
 
 
-def run_demo(central_port: int, kiosk_port: int) -> None:
-    """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
+def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -> None:
+    """Start everything, print where it is, and run until Ctrl-C or SIGTERM.
+
+    ``instance`` holds the central database, its log and the kiosk journal (<repo>/instance by default).
+    """
     from kiosk.server import PortInUse, serve, setup_logging
 
     for name, port in (("central server", central_port), ("kiosk", kiosk_port)):
@@ -115,10 +118,10 @@ def run_demo(central_port: int, kiosk_port: int) -> None:
                             f"choose another with --{'central' if name.startswith('central') else 'kiosk'}-port.")
     if central_port == kiosk_port:
         raise DemoError("The central server and the kiosk need two different ports.")
-    instance = ROOT / "instance"
-    instance.mkdir(exist_ok=True)
+    instance = (instance or ROOT / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CENTRAL_DATABASE_URL": f"sqlite:///{instance / 'demo-central.db'}"}
-    print("Preparing the demo central server (SQLite in instance/):", flush=True)
+    print(f"Preparing the demo central server (SQLite in {instance}):", flush=True)
     _central(["init-db"], env, "creating the database")
     _central(["seed-demo", "--if-empty"], env, "adding the sample school library")
     samples = _samples(env)
@@ -141,8 +144,9 @@ def run_demo(central_port: int, kiosk_port: int) -> None:
         for key, bucket in (("blocked_student", students), ("reference_item", items)):
             if isinstance(samples.get(key), dict) and samples[key].get("barcode"):
                 bucket.append(samples[key]["barcode"])
-        config = dataclasses.replace(config, demo=dataclasses.replace(
-            config.demo, sample_patrons=tuple(students[:6]), sample_items=tuple(items[:8])))
+        config = dataclasses.replace(
+            config, journal=dataclasses.replace(config.journal, path=instance / "demo-kiosk-journal.db"),
+            demo=dataclasses.replace(config.demo, sample_patrons=tuple(students[:6]), sample_items=tuple(items[:8])))
         setup_logging()
         ready = lambda: _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}",  # noqa: E731
                                        config.staff.pin, samples, log_path)

@@ -8,8 +8,8 @@ Decisions worth knowing:
 - A DIFFERENT patron's card while a session is active ends that session (no receipt) and starts
   the new one: the first student has walked away, and their loans are already committed.
   The SAME patron's card again just says "you are already signed in".
-- A book already checked out in this session is not sent again when scanned twice (scanners
-  double-read, and the server would treat a second checkout as a renewal).
+- A book already checked out (renewed, returned) in this session is not sent again when scanned
+  twice: scanners double-read, and the server would treat a second checkout as a renewal.
 - After ``idle_timeout_seconds`` without a touch the session ends and everything about the
   student is forgotten (the journal keeps barcodes, never names).
 
@@ -266,8 +266,7 @@ class Session(SessionStore):
                                       reference=uuid.uuid4().hex[:10].upper()))
         d = self.d
         mode = d.mode
-        if mode == "checkout" and any(x.item_barcode == barcode and x.type == "checkout" and x.status == "ok"
-                                      for x in d.lines):
+        if any(x.item_barcode == barcode and x.type == mode and x.status == "ok" for x in d.lines):
             self._set(notice=("scan.already_listed", {}, "info"))
             return ScanOutcome(mode, True, True)
         if mode == "checkout" and not d.patron.can_checkout:

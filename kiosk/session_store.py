@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from kiosk.session_data import Line, SessionData
+from kiosk.session_data import Line, SessionData, line_for
 
 
 class SessionStore:
@@ -28,6 +28,20 @@ class SessionStore:
         with self._view:
             return self.version, self.d.copy(), self.clock.monotonic() - self.last_activity
 
+    def settled(self, outcome) -> None:
+        """An event the screen listed as "not yet" was answered (the sync worker re-sent it): update its line.
+
+        Only the short lock is taken: the sync worker may call this while a scan is in progress.
+        """
+        changed = False
+        with self._view:
+            for index, line in enumerate(self.d.lines):
+                if line.event_id == outcome.event.event_id and line.status in ("pending", "error"):
+                    self.d.lines[index] = line_for(line.type, line.item_barcode, outcome)
+                    changed = True
+        if changed:
+            self._changed()
+
     def _replace(self, data: SessionData) -> None:
         """Swap in a whole new record (a session starts, or ends and is forgotten)."""
         with self._view:
@@ -42,6 +56,10 @@ class SessionStore:
 
     def _add(self, line: Line) -> None:
         with self._view:
+            # A retry of a book the library computer did not answer replaces its "not yet" line.
+            self.d.lines = [x for x in self.d.lines if not (
+                (line.event_id and x.event_id == line.event_id)
+                or (x.item_barcode == line.item_barcode and x.type == line.type and x.status in ("pending", "error")))]
             self.d.lines.append(line)
             self.d.busy = False
         self._changed()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable  # noqa: F401
+from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable
 from kiosk.config import BackendSection
+
+__all__ = ["BACKENDS", "Backend", "BackendRejected", "BackendUnavailable", "build_backend"]
 
 
 def _central(section: BackendSection) -> Backend:

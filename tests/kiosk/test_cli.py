@@ -133,8 +133,9 @@ def _wait_for_line(proc, text, seconds=60):
 def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal_stops_both(
         fake_central_cli, stop_signal):
     central_port, kiosk_port = free_port(), free_port()
-    proc = _kiosk(["demo", "--central-port", str(central_port), "--kiosk-port", str(kiosk_port)],
-                  env={"KIOSK_TOKEN": "", "KIOSK_STAFF_PIN": ""}, cwd=fake_central_cli)
+    instance = fake_central_cli / "instance"  # never the repository's own instance/
+    proc = _kiosk(["demo", "--central-port", str(central_port), "--kiosk-port", str(kiosk_port),
+                   "--instance", str(instance)], env={"KIOSK_TOKEN": "", "KIOSK_STAFF_PIN": ""}, cwd=fake_central_cli)
     try:
         out = _wait_for_line(proc, "Press Ctrl-C to stop both.")
         assert f"Central server:  http://127.0.0.1:{central_port}" in out
@@ -142,7 +143,7 @@ def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal
         assert "Sam T.  (PIN 1234, card 04A1B2C3D4E5F6)" in out and "Charlotte's Web" in out
         calls = (fake_central_cli / "central" / "calls.log").read_text()
         assert "init-db sqlite:///" in calls and "seed-demo --if-empty" in calls
-        assert f"{ROOT / 'instance' / 'demo-central.db'}" in calls
+        assert f"sqlite:///{instance / 'demo-central.db'}" in calls
         state = requests.get(f"http://127.0.0.1:{kiosk_port}/api/state", timeout=5).json()
         assert len(state["dev"]["sample_patrons"]) == 3 and len(state["dev"]["sample_items"]) == 3
         scanned = requests.post(f"http://127.0.0.1:{kiosk_port}/dev/scan", json={"code": state["dev"]["sample_patrons"][0]},
@@ -154,6 +155,7 @@ def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal
         rest, _ = proc.communicate(timeout=20)
         took = time.monotonic() - started
     assert proc.returncode == 0, rest
+    assert (instance / "demo-central.log").exists() and (instance / "demo-kiosk-journal.db").exists()
     print(f"demo stopped {took:.2f} s after {signal.Signals(stop_signal).name}")  # a figure, not an assertion
     for port in (central_port, kiosk_port):
         with pytest.raises(requests.ConnectionError):
@@ -165,7 +167,8 @@ def test_given_the_central_port_is_taken_when_the_demo_starts_then_it_says_so_in
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = _kiosk(["demo", "--central-port", str(port), "--kiosk-port", str(free_port())], cwd=fake_central_cli)
+        proc = _kiosk(["demo", "--central-port", str(port), "--kiosk-port", str(free_port()),
+                       "--instance", str(fake_central_cli / "instance")], cwd=fake_central_cli)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert out.strip() == (f"Error: Port {port} for the central server is already in use: stop the program using it "

@@ -83,6 +83,16 @@ def test_given_a_book_scanned_twice_when_the_scanner_double_reads_then_it_is_not
     assert sum(1 for _, path, _, _ in central.requests if path.endswith("/checkout")) == 1
 
 
+def test_given_renew_mode_when_a_book_is_scanned_twice_then_it_is_renewed_once(kiosk, central):
+    kiosk.session.scan(SAM)
+    kiosk.session.scan(BOOK1)
+    kiosk.session.set_mode("renew")
+    kiosk.session.scan(BOOK1)
+    kiosk.session.scan(BOOK1)
+    assert [x["type"] for x in view(kiosk)["lines"]] == ["renew", "checkout"]
+    assert sum(1 for _, path, _, _ in central.requests if path.endswith("/renew")) == 1
+
+
 def test_given_a_blocked_patron_when_a_book_is_scanned_then_it_is_refused_without_asking_the_server(kiosk, central):
     kiosk.session.scan(BLOCKED)
     assert "can't borrow" in view(kiosk)["notice"]["text"]
@@ -192,6 +202,27 @@ def test_given_the_server_goes_down_mid_session_when_a_book_is_scanned_then_it_i
     line = view(kiosk)["lines"][0]
     assert line["status"] == "pending" and "not checked out yet" in line["message"]
     assert kiosk.journal.counts()["pending"] == 1
+
+
+def test_given_a_pending_book_when_scanned_again_after_the_server_returns_then_its_line_is_replaced(
+        kiosk, central):
+    kiosk.session.scan(SAM)
+    central.go_down()
+    kiosk.session.scan(BOOK1)
+    central.come_up()
+    kiosk.session.scan(BOOK1)
+    (line,) = view(kiosk)["lines"]
+    assert line["status"] == "ok" and kiosk.journal.counts() == {"pending": 0, "acked": 1, "refused": 0}
+
+
+def test_given_a_pending_book_when_the_sync_worker_gets_it_answered_then_the_line_turns_done(kiosk, central):
+    kiosk.session.scan(SAM)
+    central.go_down()
+    kiosk.session.scan(BOOK1)
+    central.come_up()
+    assert kiosk.sync.run_once().settled == 1
+    (line,) = view(kiosk)["lines"]
+    assert line["status"] == "ok" and line["title"] == "Charlotte's Web" and line["due_text"]
 
 
 def test_given_an_unreadable_barcode_when_scanned_then_the_child_is_asked_to_try_again(kiosk):
