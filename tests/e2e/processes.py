@@ -53,10 +53,10 @@ def seeded_central_db(tmp_dir: Path) -> tuple[dict[str, str], dict]:
     return env, samples
 
 
-def start_central(env: dict[str, str], log: Path) -> Running:
-    """Start `central run` on a free port and wait until its health URL answers."""
-    port = free_port()
-    out = log.open("w")
+def start_central(env: dict[str, str], log: Path, port: int | None = None) -> Running:
+    """Start `central run` on ``port`` (a free one by default) and wait until its health URL answers."""
+    port = port or free_port()
+    out = log.open("a")
     proc = subprocess.Popen([sys.executable, "-m", "central.cli", "run", "--port", str(port)],
                             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -81,6 +81,10 @@ timeout_seconds = 5
 
 [journal]
 path = "{journal}"
+
+[sync]
+heartbeat_seconds = 5
+max_backoff_seconds = 2
 
 [devices.scanner]
 kind = "scanner"
