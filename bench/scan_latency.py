@@ -91,8 +91,11 @@ def main() -> int:
                 code = make_library_barcode("3", 1234, i)
                 data = code.encode() + b"\r"
                 arrived.clear()
+                # Stamp BEFORE the write: stamping after it lets the driver thread, woken during the
+                # write, take the GIL first and publish before we read the clock (negative latencies).
+                # So this is an upper bound that includes the write itself and socat's relay.
+                written = time.perf_counter()
                 os.write(fd, data)
-                written = time.perf_counter()  # the last byte has left our side
                 if not arrived.wait(2):
                     print(f"scan {i} was not published")
                     return 1
