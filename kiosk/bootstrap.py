@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.backends import build_backend
 from kiosk.circulation import Circulator, OfflinePolicy
@@ -14,6 +14,7 @@ from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceManager
 from kiosk.events import Broker
+from kiosk.found_devices import FoundDevices
 from kiosk.journal import Journal
 from kiosk.receipts import ReceiptDesk
 from kiosk.session import Session
@@ -65,6 +66,7 @@ class Kiosk:
     devices: DeviceManager
     sync: SyncWorker
     ticker: Ticker
+    found: FoundDevices = field(default_factory=FoundDevices)  # discovery, started by the staff device page
     threads_started: bool = False
 
     def start_threads(self) -> None:
@@ -77,12 +79,21 @@ class Kiosk:
         """Stop threads and devices, end SSE streams, close the journal: a clean shutdown."""
         self.broker.close()
         self.ticker.stop(1.0)
+        self.found.stop()
         self.sync.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
         self.devices.stop()
         close = getattr(self.backend, "close", None)
         if close:
             close()
         self.journal.close()
+
+
+def _settled(outcome, session: Session, devices: DeviceManager) -> None:
+    """A circulation answer was committed: the screen's line, then any RFID security bit waiting for it."""
+    try:
+        session.settled(outcome)
+    finally:
+        devices.pads.settled(outcome)
 
 
 def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | None = None,
@@ -94,16 +105,18 @@ def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | Non
     backend = backend or build_backend(config.backend)
     reachability = Reachability(clock, on_change=lambda: broker.publish("backend"))
     circulator = Circulator(journal, backend, policy, notify=lambda: broker.publish("journal"))
-    devices = devices or DeviceManager(config.devices)
-    devices.on_change = lambda: broker.publish("devices")
+    devices = devices or DeviceManager(config.devices, clock=clock, lang=config.kiosk.languages[0])
+    devices.on_change = broker.publish  # "devices" (a status) or "scans" (the staff screen's last scans)
+    devices.pads.journal = journal
     receipts = ReceiptDesk(config.kiosk.library_name, devices.printer, clock)
     session = Session(backend=backend, circulator=circulator, rules=config.identifiers, settings=config.kiosk,
                       clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
                       reachability=reachability)
-    circulator.on_settled = session.settled
+    circulator.on_settled = lambda outcome: _settled(outcome, session, devices)
     devices.start(session)
     sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
                       max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)
     return Kiosk(config=config, clock=clock, journal=journal, backend=backend, broker=broker,
                  reachability=reachability, circulator=circulator, receipts=receipts, session=session,
-                 devices=devices, sync=sync, ticker=Ticker(session.tick))
+                 devices=devices, sync=sync, ticker=Ticker(session.tick),
+                 found=FoundDevices(on_change=lambda: broker.publish("discovery")))

@@ -57,7 +57,12 @@ def check_config(path: str) -> None:
     for device in config.devices:
         known = (device.kind, device.driver) in REGISTRY
         note = "" if known else "  <- this driver is not available on this computer"
-        click.echo(f"    {device.name}: {device.kind}, driver {device.driver}{note}")
+        if device.problem:
+            note = f"  <- {device.problem}"
+        saved = " (saved on the staff screen)" if device.origin == "override" else ""
+        click.echo(f"    {device.name}: {device.kind}, driver {device.driver}{saved}{note}")
+    if config.overrides_problem:
+        click.echo(f"  note:     {config.overrides_problem}")
     if config.demo.enabled:
         click.echo("  demo:     enabled (demo token and staff PIN 0000 allowed; never on a real kiosk)")
 

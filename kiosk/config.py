@@ -16,10 +16,11 @@ from typing import Any
 
 from drivers.registry import KINDS as DEVICE_KINDS
 from kiosk.config_reader import ConfigError, Reader, read_toml
+from kiosk.device_settings import DeviceSection, merge, override_path, read_overrides
 from protocol.circulation import LANGUAGES
 from protocol.identifiers import IdentifierRules
 
-__all__ = ["ConfigError", "KioskConfig", "load_config", "parse_config"]
+__all__ = ["ConfigError", "DeviceSection", "KioskConfig", "load_config", "parse_config"]
 
 CONFIG_VERSION = 1
 DEMO_TOKEN = "demo-kiosk-token"
@@ -75,16 +76,6 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
-class DeviceSection:
-    """[devices.NAME]: one device; ``settings`` go to drivers.registry.build_device untouched."""
-
-    name: str
-    kind: str
-    driver: str
-    settings: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class DemoSection:
     """[demo]: demo defaults and the developer panel's quick buttons."""
 
@@ -107,6 +98,8 @@ class KioskConfig:
     staff: StaffSection = StaffSection()
     devices: tuple[DeviceSection, ...] = ()
     demo: DemoSection = DemoSection()
+    overrides_path: Path | None = None  # the staff screen's saved device sections (next to the journal)
+    overrides_problem: str | None = None  # why that file could not be used, if it could not
 
     @property
     def has_simulated_devices(self) -> bool:
@@ -148,17 +141,22 @@ def parse_config(data: dict, path: Path, env: Mapping[str, str]) -> KioskConfig:
         if required not in data:
             top.fail("", f"needs a [{required}] section")
     demo = _demo(Reader(source, "demo", data.get("demo", {})))
+    journal = _journal(Reader(source, "journal", data["journal"]), path)
+    overrides = override_path(journal.path)
+    saved, overrides_problem = read_overrides(overrides)
     return KioskConfig(
         path=path,
         config_version=version,
         kiosk=_kiosk(Reader(source, "kiosk", data["kiosk"])),
         backend=_backend(Reader(source, "backend", data["backend"]), env, demo.enabled),
-        journal=_journal(Reader(source, "journal", data["journal"]), path),
+        journal=journal,
         identifiers=_identifiers(Reader(source, "identifiers", data.get("identifiers", {}))),
         sync=_sync(Reader(source, "sync", data.get("sync", {}))),
         staff=_staff(Reader(source, "staff", data.get("staff", {})), env, demo.enabled),
-        devices=_devices(source, data.get("devices", {})),
+        devices=merge(_devices(source, data.get("devices", {})), saved),
         demo=demo,
+        overrides_path=overrides,
+        overrides_problem=overrides_problem,
     )
 
 

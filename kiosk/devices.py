@@ -1,12 +1,16 @@
-"""The DeviceManager: builds the configured devices, starts them, and routes their events.
+"""The DeviceManager: builds the configured devices, starts, stops and restarts them, and routes their events.
 
-Scan -> session.scan, CardTap -> session.card_tap, TagsChanged -> each new item on an RFID pad
-is a scan (its security bit is cleared after a committed checkout and set after a checkin),
-StatusChanged -> the status table. A device that cannot be built or started shows as ERROR with
-the driver's message; it never stops the kiosk.
+Each input device runs its own daemon thread (the drivers own their threads and reconnect
+loops); the manager only starts, stops and listens. Scan -> session.scan, CardTap ->
+session.card_tap, TagsChanged -> kiosk.item_pads, StatusChanged -> the status table, and every
+change is announced (``on_change(topic)``, the SSE broker) so screens follow live. A read with a
+``problem`` (half a barcode, a misread check digit) is shown as that problem, never passed on
+as a code. A device that cannot be built or started shows as ERROR with the driver's sentence;
+it never stops the kiosk.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -16,148 +20,228 @@ from typing import Any
 from drivers.events import CardTap, Scan, StatusChanged, TagsChanged
 from drivers.registry import build_device
 from drivers.status import DeviceStatus
-from kiosk.config import DeviceSection
+from kiosk.device_settings import DeviceSection
+from kiosk.item_pads import PadRouter
+from kiosk.scan_log import ScanLog
 
 log = logging.getLogger("kiosk.devices")
+
+
+class _WallClock:
+    """Local time, for a manager built without the kiosk's clock."""
+
+    def now(self) -> dt.datetime:
+        """Now, with the local offset."""
+        return dt.datetime.now().astimezone()
 
 
 @dataclass
 class DeviceEntry:
     """One configured device and what it last said about itself."""
 
-    name: str
-    kind: str
-    driver: str
+    section: DeviceSection
     device: Any | None
     status: str
     detail: str = ""
+
+    @property
+    def name(self) -> str:
+        """The device's name (its [devices.NAME])."""
+        return self.section.name
+
+    @property
+    def kind(self) -> str:
+        """scanner | card_reader | item_pad | printer."""
+        return self.section.kind
+
+    @property
+    def driver(self) -> str:
+        """The driver's name in the registry."""
+        return self.section.driver
 
 
 class DeviceManager:
     """Owns the kiosk's devices for the life of the app."""
 
     def __init__(self, sections: Iterable[DeviceSection] = (), *, build: Callable = build_device,
-                 on_change: Callable[[], None] | None = None):
-        self.on_change = on_change or (lambda: None)
+                 on_change: Callable[[str], None] | None = None, clock=None, lang: str = "en"):
+        self.on_change = on_change or (lambda topic: None)
+        self.build = build
         self._lock = threading.Lock()
+        self._restart_lock = threading.Lock()  # one restart at a time
         self._entries: dict[str, DeviceEntry] = {}
-        self._pad_seen: dict[str, set[str]] = {}
         self._session = None
+        self.scans = ScanLog(clock or _WallClock())
+        self.pads = PadRouter(clock or _WallClock(), self._device_of, self.scans, lang)
         for section in sections:
-            try:
-                device = build(section.kind, section.name, dict(section.settings))
-                entry = DeviceEntry(section.name, section.kind, section.driver, device, DeviceStatus.STOPPED.value)
-            except Exception as exc:  # any driver failure is a status, never a crash
-                log.error("device %s (%s/%s) could not be set up: %s", section.name, section.kind, section.driver, exc)
-                entry = DeviceEntry(section.name, section.kind, section.driver, None, DeviceStatus.ERROR.value, str(exc))
-            self._entries[section.name] = entry
+            self._entries[section.name] = self._build(section)
 
+    # ----- lifecycle ----------------------------------------------------------------------
     def start(self, session) -> None:
         """Start every device, publishing into ``session``."""
         self._session = session
         for entry in list(self._entries.values()):
-            if entry.device is None:
-                continue
-            try:
-                entry.device.start(self._publish)
-                if entry.status == DeviceStatus.STOPPED.value:  # devices that report nothing on start
-                    self._set_status(entry.name, _status_of(entry.device), "")
-            except Exception as exc:
-                log.error("device %s could not start: %s", entry.name, exc)
-                self._set_status(entry.name, DeviceStatus.ERROR.value, str(exc))
+            self._start(entry)
 
     def stop(self) -> None:
         """Stop every device (each gets its chance even if another fails)."""
-        for entry in self._entries.values():
-            if entry.device is not None:
-                try:
-                    entry.device.stop()
-                except Exception as exc:
-                    log.warning("device %s did not stop cleanly: %s", entry.name, exc)
+        for entry in list(self._entries.values()):
+            self._stop(entry)
 
+    def apply(self, section: DeviceSection, device: Any | None = None) -> None:
+        """Replace one device with new settings (``device`` already built from them, or built here) and start it.
+
+        The other devices and the kiosk keep running: this is how a change saved on the staff
+        screen takes effect.
+        """
+        with self._restart_lock:
+            with self._lock:
+                old = self._entries.get(section.name)
+            if old is not None:
+                self._stop(old)
+            entry = DeviceEntry(section, device, DeviceStatus.STOPPED.value) if device is not None \
+                else self._build(section)
+            with self._lock:
+                self._entries[section.name] = entry
+            self.pads.forget(section.name)
+            log.info("device %s restarted with driver %s", section.name, section.driver)
+            self.on_change("devices")
+            if self._session is not None:
+                self._start(entry)
+
+    def restart(self, name: str) -> bool:
+        """Stop and start one device with its current settings (False if there is no such device)."""
+        section = self.section(name)
+        if section is None:
+            return False
+        self.apply(section)
+        return True
+
+    def _build(self, section: DeviceSection) -> DeviceEntry:
+        if section.problem:
+            log.error("device %s cannot be used: %s", section.name, section.problem)
+            return DeviceEntry(section, None, DeviceStatus.ERROR.value, section.problem)
+        try:
+            device = self.build(section.kind, section.name, dict(section.settings))
+        except Exception as exc:  # any driver failure is a status, never a crash
+            log.error("device %s (%s/%s) could not be set up: %s", section.name, section.kind, section.driver, exc)
+            return DeviceEntry(section, None, DeviceStatus.ERROR.value, str(exc))
+        return DeviceEntry(section, device, DeviceStatus.STOPPED.value)
+
+    def _start(self, entry: DeviceEntry) -> None:
+        device = entry.device
+        if device is None:
+            return
+        try:
+            # Bound to this device object: a replaced device's late events are ignored.
+            device.start(lambda event, _device=device: self._publish(event, _device))
+            if entry.status == DeviceStatus.STOPPED.value:  # devices that report nothing on start
+                self._set_status(entry.name, _status_of(device), "", device)
+        except Exception as exc:
+            log.error("device %s could not start: %s", entry.name, exc)
+            self._set_status(entry.name, DeviceStatus.ERROR.value, str(exc), device)
+
+    @staticmethod
+    def _stop(entry: DeviceEntry) -> None:
+        if entry.device is not None:
+            try:
+                entry.device.stop()
+            except Exception as exc:
+                log.warning("device %s did not stop cleanly: %s", entry.name, exc)
+
+    # ----- what the screens read ----------------------------------------------------------
     def statuses(self) -> dict[str, dict[str, str]]:
-        """name -> {kind, driver, status, detail} for the status bar, /health and staff."""
+        """name -> {kind, driver, status, detail, origin} for the status bar, /health and staff."""
         with self._lock:
-            return {e.name: {"kind": e.kind, "driver": e.driver, "status": e.status, "detail": e.detail}
-                    for e in self._entries.values()}
+            return {e.name: {"kind": e.kind, "driver": e.driver, "status": e.status, "detail": e.detail,
+                             "origin": e.section.origin} for e in self._entries.values()}
 
     def status_words(self) -> dict[str, str]:
         """name -> status, the heartbeat's form."""
         return {name: info["status"] for name, info in self.statuses().items()}
 
+    def sections(self) -> list[DeviceSection]:
+        """The settings each device runs with now (config, or saved on the staff screen)."""
+        with self._lock:
+            return [e.section for e in self._entries.values()]
+
+    def section(self, name: str) -> DeviceSection | None:
+        """One device's current settings."""
+        with self._lock:
+            entry = self._entries.get(name)
+            return entry.section if entry else None
+
     def simulated(self, kind: str):
         """The first working simulated device of ``kind`` (for the developer panel), or None."""
-        for entry in self._entries.values():
-            if entry.kind == kind and entry.driver == "simulated" and entry.device is not None:
-                return entry.device
-        return None
+        with self._lock:
+            entries = list(self._entries.values())
+        return next((e.device for e in entries if e.kind == kind and e.driver == "simulated" and e.device), None)
 
     @property
     def has_simulated(self) -> bool:
         """True when any configured device is simulated."""
-        return any(e.driver == "simulated" for e in self._entries.values())
+        with self._lock:
+            return any(e.driver == "simulated" for e in self._entries.values())
 
     def printer(self):
         """The receipt printer, or None when none is configured or it could not be set up."""
-        for entry in self._entries.values():
-            if entry.kind == "printer" and entry.device is not None:
-                return entry.device
-        return None
+        with self._lock:
+            entries = list(self._entries.values())
+        return next((e.device for e in entries if e.kind == "printer" and e.device is not None), None)
+
+    def _device_of(self, name: str):
+        with self._lock:
+            entry = self._entries.get(name)
+            return entry.device if entry else None
 
     # ----- event routing ------------------------------------------------------------------
-    def _publish(self, event) -> None:
+    def _publish(self, event, device=None) -> None:
         try:
+            if device is not None and self._device_of(getattr(event, "source", None)) is not device:
+                return  # a device that was replaced (settings changed) still finishing its last words
             if isinstance(event, StatusChanged):
-                self._set_status(event.source, event.status, event.detail)
+                self._set_status(event.source, event.status, event.detail, device)
             elif self._session is None:
                 log.warning("event from %s before the session was ready; ignored", getattr(event, "source", "?"))
             elif isinstance(event, Scan):
-                self._session.scan(event.code, source=event.source)
+                self._scan(event)
             elif isinstance(event, CardTap):
-                self._session.card_tap(event.uid, source=event.source)
+                self._tap(event)
             elif isinstance(event, TagsChanged):
-                self._tags_changed(event)
+                self.pads.tags_changed(event, self._session)
+                self.on_change("scans")
         except Exception:  # a driver thread must survive whatever the session does
             log.exception("handling %s from %s failed", type(event).__name__, getattr(event, "source", "?"))
 
-    def _tags_changed(self, event: TagsChanged) -> None:
-        with self._lock:
-            seen = self._pad_seen.setdefault(event.source, set())
-            new = [tag for tag in event.tags if tag.uid not in seen]
-            seen.clear()
-            seen.update(tag.uid for tag in event.tags)
-        pad = self._entries[event.source].device if event.source in self._entries else None
-        done: set[str] = set()
-        for tag in new:
-            if not tag.item_id:
-                log.info("unreadable tag on %s: %s", event.source, tag.error or "no item id")
-                self._session.notify("tag.unreadable")
-                continue
-            if tag.item_id in done:  # another part of a multi-part item: one scan is enough
-                continue
-            done.add(tag.item_id)
-            outcome = self._session.scan(tag.item_id, source=event.source)
-            if pad is None or not (outcome.ok and outcome.decided):
-                continue
-            # The security bit changes only after the backend's answer is committed.
-            secured = {"checkout": False, "checkin": True}.get(outcome.type)
-            if secured is None:
-                continue
-            for part in event.tags:
-                if part.item_id == tag.item_id:
-                    try:
-                        pad.set_security(part.uid, secured)
-                    except Exception as exc:
-                        log.error("could not set the security bit of %s on %s: %s", part.uid, event.source, exc)
+    def _scan(self, event: Scan) -> None:
+        problem = getattr(event, "problem", None)
+        self.scans.add(event.source, event.code, getattr(event, "kind", None), event.symbology, problem)
+        self.on_change("scans")
+        if problem:
+            # Half a barcode is never a code: the student sees why it did not work (English is the
+            # drivers' language; other screens show their own "could not read" sentence).
+            self._session.notify("driver_problem", problem=problem, fallback="scan.unreadable")
+            return
+        self._session.scan(event.code, source=event.source)
 
-    def _set_status(self, name: str, status: str, detail: str) -> None:
+    def _tap(self, event: CardTap) -> None:
+        problem = getattr(event, "problem", None)
+        self.scans.add(event.source, event.uid, "card", event.technology, problem)
+        self.on_change("scans")
+        if problem:
+            self._session.notify("driver_problem", problem=problem, fallback="card.unreadable")
+            return
+        self._session.card_tap(event.uid, source=event.source)
+
+    def _set_status(self, name: str, status: str, detail: str, device=None) -> None:
         with self._lock:
             entry = self._entries.get(name)
-            if entry is None or (entry.status, entry.detail) == (status, detail):
+            if entry is None or (device is not None and entry.device is not device) \
+                    or (entry.status, entry.detail) == (status, detail):
                 return
             entry.status, entry.detail = status, detail
         log.info("device %s is %s%s", name, status, f": {detail}" if detail else "")
-        self.on_change()
+        self.on_change("devices")
 
 
 def _status_of(device) -> str:

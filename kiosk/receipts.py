@@ -5,6 +5,7 @@ ends, and its text stays for the developer panel and staff page until the next s
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -33,6 +34,16 @@ class KioskReceipt(Receipt):
 def patron_label(display_name: str, barcode: str) -> str:
     """The masked patron line: 'Maria G. ****2345' (never the full card number)."""
     return f"{display_name} ****{barcode[-4:]}".strip()
+
+
+def test_receipt(library_name: str, lang: str, now) -> KioskReceipt:
+    """The staff screen's test receipt, in ``lang``: one sample line with a due date, and a code."""
+    return KioskReceipt(
+        library_name=library_name, heading=t("receipt.test.heading", lang), patron_label=t("receipt.test.who", lang),
+        lines=(ReceiptLine(title=t("receipt.test.line", lang), barcode="31234000000000",
+                           due_date=now.date() + dt.timedelta(days=14), note=t("receipt.test.note", lang)),),
+        printed_at=now, footer=t("receipt.test.footer", lang), due_label=t("receipt.due", lang),
+        code="TEST", language=lang)
 
 
 class ReceiptDesk:

@@ -199,11 +199,11 @@ class Session(SessionStore):
         with self._action:
             self._backend_trouble(exc)
 
-    def notify(self, key: str, level: str = "error") -> None:
-        """Show a sentence (a translation key) on the screen, e.g. an unreadable RFID tag."""
+    def notify(self, key: str, level: str = "error", **values) -> None:
+        """Show a sentence (a translation key, filled with ``values``) on the screen, e.g. an unreadable RFID tag."""
         with self._action:
             self._activity()
-            self._set(notice=(key, {}, level))
+            self._set(notice=(key, values, level))
 
     # ----- internals ----------------------------------------------------------------------
     def _identify(self, *, barcode=None, card_uid=None, pin=None, method="scan") -> None:
@@ -266,9 +266,11 @@ class Session(SessionStore):
                                       reference=uuid.uuid4().hex[:10].upper()))
         d = self.d
         mode = d.mode
-        if any(x.item_barcode == barcode and x.type == mode and x.status == "ok" for x in d.lines):
+        listed = next((x for x in d.lines if x.item_barcode == barcode and x.type == mode and x.status == "ok"), None)
+        if listed is not None:
             self._set(notice=("scan.already_listed", {}, "info"))
-            return ScanOutcome(mode, True, True)
+            return ScanOutcome(mode, True, True, "offline" if listed.note == "line.saved_offline" else "acked",
+                               listed.event_id)
         if mode == "checkout" and not d.patron.can_checkout:
             self._add(Line(mode, barcode, "refused", refusal_code=d.patron.refusal or "patron_blocked"))
             return ScanOutcome(mode, False, True)
@@ -281,7 +283,8 @@ class Session(SessionStore):
             self._reachable()
         line = line_for(mode, barcode, outcome, title_of=self._title)
         self._add(line)
-        return ScanOutcome(mode, line.status == "ok", outcome.decided or outcome.state == "offline")
+        return ScanOutcome(mode, line.status == "ok", outcome.decided or outcome.state == "offline", outcome.state,
+                           outcome.event.event_id)
 
     def _title(self, barcode: str) -> str:
         try:  # best effort

@@ -30,6 +30,10 @@ class ScanOutcome:
     type: str | None = None
     ok: bool = False
     decided: bool = False
+    # The journal row behind it: "acked" only once the backend's yes is committed (the item pad
+    # changes a security bit then, never before); "unanswered", "offline", "rejected" = still pending.
+    state: str | None = None
+    event_id: str | None = None
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Staff mode: behind the staff PIN, locks itself after a quiet spell.
 
 The first page shows device statuses, the journal (pending / acked / refused, recent events)
-and the last receipt. Issue 3's device configuration screen adds its routes to this blueprint,
-behind the same ``staff_only`` guard, and a link in the page's ``staff-nav``.
+and the last receipt. The device screen (kiosk.staff_devices) adds its routes to this blueprint,
+behind the same ``staff_only`` guard.
 """
 from __future__ import annotations
 
@@ -134,3 +134,4 @@ def status_json():
     if not unlocked(extend=False):
         return jsonify({"error": {"code": "locked", "message": t("staff.locked", _lang())}}), 401
     return jsonify(dashboard())
+from kiosk import staff_devices  # noqa: E402,F401  -- registers the device screen routes on bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.backends.base import Account
-from kiosk.i18n import format_date, format_money, labels, language_name, t
+from kiosk.i18n import DEFAULT_LANGUAGE, format_date, format_money, labels, language_name, t
 from protocol.circulation import refusal_message
 
 _DONE_KEY = {"checkout": "line.checked_out", "checkin": "line.returned", "renew": "line.renewed_ok"}
@@ -15,6 +15,10 @@ def notice_text(notice, lang: str) -> str:
     key, values, _level = notice
     if key == "refusal":
         return refusal_message(values["code"], lang)
+    if key == "driver_problem":
+        # A driver's own sentence ("the last digit does not match ...") is English; a screen in
+        # another language shows its general "could not read" sentence instead of mixing languages.
+        return values["problem"] if lang == DEFAULT_LANGUAGE else t(values["fallback"], lang)
     return t(key, lang, **values)
 
 

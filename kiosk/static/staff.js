@@ -23,7 +23,7 @@
       if (response.status === 401) { window.location.reload(); return null; }
       return response.json();
     }).then(function (data) {
-      if (!data) { return; }
+      if (!data || !document.getElementById("count-pending")) { return; }
       ["pending", "acked", "refused"].forEach(function (state) {
         document.getElementById("count-" + state).textContent = data.journal[state];
       });
@@ -32,5 +32,6 @@
   }
   document.addEventListener("pointerdown", armLock, true);
   armLock();
-  if (window.EventSource) { new EventSource("/events").onmessage = refresh; }
+  // The device page has its own live refresh (staff-devices.js); this one is the first page's.
+  if (window.EventSource && document.getElementById("count-pending")) { new EventSource("/events").onmessage = refresh; }
 }());

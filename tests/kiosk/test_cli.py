@@ -34,6 +34,18 @@ def test_given_a_device_with_an_unavailable_driver_when_checked_then_it_is_point
     assert "front: scanner, driver laser9000  <- this driver is not available" in result.output
 
 
+def test_given_devices_saved_on_the_staff_screen_when_checked_then_they_are_marked_and_broken_ones_explained(tmp_path):
+    """GIVEN an override file with a serial scanner and a pad of an unknown kind, WHEN checked, THEN the scanner
+    is marked as saved on the staff screen and the pad's problem is printed."""
+    (tmp_path / "devices.toml").write_text('[devices.scanner]\nkind = "scanner"\ndriver = "serial"\nurl = "/dev/ttyACM0"\n'
+                                           '[devices.item_pad]\nkind = "toaster"\ndriver = "serial"\n', encoding="utf-8")
+    path = write_config(tmp_path, config_text("http://127.0.0.1:8600"))
+    result = CliRunner().invoke(main, ["check-config", str(path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "scanner: scanner, driver serial (saved on the staff screen)" in result.output
+    assert "item_pad: toaster, driver serial (saved on the staff screen)  <- [devices.item_pad] in" in result.output
+
+
 def test_given_a_broken_file_when_checked_then_the_error_is_one_line_and_the_exit_code_fails(tmp_path):
     path = write_config(tmp_path, config_text("ftp://x"))
     result = CliRunner().invoke(main, ["check-config", str(path)], env=ENV)

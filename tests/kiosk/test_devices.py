@@ -108,7 +108,7 @@ def test_given_a_device_that_fails_to_start_when_started_then_its_status_carries
     manager = DeviceManager([DeviceSection("reader", "card_reader", "usb", {"driver": "usb"})], build=build)
     manager.start(session=None)
     assert manager.statuses()["reader"] == {"kind": "card_reader", "driver": "usb", "status": "error",
-                                            "detail": "The card reader is not plugged in."}
+                                            "detail": "The card reader is not plugged in.", "origin": "config"}
 
 
 def test_given_the_session_raises_when_a_device_publishes_then_the_driver_thread_survives(kiosk, monkeypatch):
