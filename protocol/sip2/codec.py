@@ -1,0 +1,196 @@
+"""Encode SIP2 message dataclasses to bytes and decode bytes back, for either side of a connection.
+
+One :class:`Codec` holds a connection's settings: text encoding, error detection (AY/AZ),
+terminator and how strictly required fields are checked. It keeps no state between messages,
+so one instance can serve a connection's reads and writes; sequence numbers live in
+:mod:`protocol.sip2.sequence`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Importing the message modules registers every message class in MESSAGE_TYPES.
+from protocol.sip2 import acs_messages as _acs_messages, sc_messages as _sc_messages  # noqa: F401
+from protocol.sip2.base import MESSAGE_TYPES, Message, describe, fixed_layout, fixed_width, variable_layout
+from protocol.sip2.checksum import append_checksum, split_checksum
+from protocol.sip2.errors import (
+    FieldValueError, MessageFormatError, MissingFieldError, TextEncodingError, UnsupportedMessageError,
+)
+from protocol.sip2.fields import DELIMITER, FORBIDDEN, READABLE_CODES, RESERVED_CODES, TEXT, FieldSpec
+from protocol.sip2.text import decode_bytes, encoding_name, fit_text
+
+TERMINATORS = ("\r", "\r\n")
+RESEND_COMMANDS = ("96", "97")  # the spec: never a sequence number, but a checksum when in use
+OTHER_COMMANDS = {"15": "Hold", "16": "Hold Response", "25": "Patron Enable", "26": "Patron Enable Response"}
+
+
+def _label(name: str, code: str | None) -> str:
+    words = name.replace("_", " ")
+    return f"{words} ({code})" if code else words
+
+
+@dataclass(frozen=True)
+class Codec:
+    """A connection's SIP2 settings, with encode() and decode()."""
+
+    encoding: str = "cp850"
+    error_detection: bool = True
+    terminator: str = "\r"
+    strict: bool = True  # False: a missing required field is read as empty instead of an error
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encoding", encoding_name(self.encoding))
+        if self.terminator not in TERMINATORS:
+            raise ValueError("The SIP2 message terminator must be CR ('\\r') or CR LF ('\\r\\n').")
+
+    # ----------------------------------------------------------------- encode
+    def encode(self, message: Message, sequence: int | None = None) -> bytes:
+        """The message as bytes on the wire, with AY/AZ when error detection is on, and the terminator."""
+        cls = type(message)
+        if MESSAGE_TYPES.get(cls.COMMAND) is not cls:
+            raise TypeError(f"{cls.__name__} is not a SIP2 message class")
+        data = self.encode_body(message).encode(self.encoding)
+        if self.error_detection:
+            if cls.COMMAND not in RESEND_COMMANDS:
+                data += f"AY{self._sequence(message, sequence)}".encode("ascii")
+            data = append_checksum(data)
+        return data + self.terminator.encode("ascii")
+
+    def encode_body(self, message: Message) -> str:
+        """The message text without sequence number, checksum or terminator."""
+        cls = type(message)
+        parts = [cls.COMMAND]
+        for name, spec in fixed_layout(cls):
+            parts.append(self._format(spec, getattr(message, name), name))
+        for name, spec in variable_layout(cls):
+            value = getattr(message, name)
+            if spec.repeat:
+                if not isinstance(value, (list, tuple)):
+                    raise FieldValueError(f"The {_label(name, spec.code)} must be a list.", field=name, code=spec.code)
+                parts.extend(f"{spec.code}{self._format(spec, item, name)}{DELIMITER}" for item in value)
+            elif value is None:
+                if spec.required:
+                    raise FieldValueError(
+                        f"A {describe(cls)} must include the {_label(name, spec.code)}, but it is empty (None).",
+                        field=name, code=spec.code)
+            else:
+                parts.append(f"{spec.code}{self._format(spec, value, name)}{DELIMITER}")
+        for entry in message.extra_fields:
+            code, value = self._extra_field(entry)
+            parts.append(f"{code}{self._fit(value, 'extra field ' + repr(code), code)}{DELIMITER}")
+        return "".join(parts)
+
+    def _format(self, spec: FieldSpec, value: Any, name: str) -> str:
+        where = _label(name, spec.code)
+        try:
+            text = spec.kind.format(value, where)
+        except FieldValueError as err:
+            err.field, err.code = name, spec.code
+            raise
+        return self._fit(text, where, spec.code, name)
+
+    def _fit(self, value: Any, where: str, code: str | None, name: str | None = None) -> str:
+        try:
+            return fit_text(TEXT.format(value, where), self.encoding, code in READABLE_CODES, where)
+        except FieldValueError as err:
+            err.field, err.code = name or where, code
+            raise
+
+    def _extra_field(self, entry: Any) -> tuple[str, Any]:
+        code = entry[0] if isinstance(entry, (tuple, list)) and len(entry) == 2 else None
+        if (not isinstance(code, str) or len(code) != 2 or code in RESERVED_CODES
+                or any(char in code for char in FORBIDDEN)):
+            raise FieldValueError(f"An extra field must be a (code, value) pair whose code is two characters "
+                                  f"other than AY, AZ, '|' or line breaks, not {entry!r}.", field="extra_fields")
+        return self._fit(code, "extra field code", None, "extra_fields"), entry[1]
+
+    @staticmethod
+    def _sequence(message: Message, sequence: int | None) -> int:
+        number = sequence if sequence is not None else message.sequence_number
+        number = 0 if number is None else number
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 9:
+            raise FieldValueError(f"The sequence number (AY) is one digit, 0 to 9, not {number!r}.",
+                                  field="sequence_number", code="AY")
+        return number
+
+    # ----------------------------------------------------------------- decode
+    def decode(self, data: bytes | str) -> Message:
+        """Parse one message (bytes as received, or text) into its dataclass; typed SIP2Error if it cannot."""
+        if isinstance(data, str):
+            try:
+                data = data.encode(self.encoding)
+            except UnicodeEncodeError:
+                raise TextEncodingError(
+                    f"The message has characters this connection's {self.encoding} encoding cannot carry.") from None
+        data = bytes(data).strip(b"\r\n")
+        if not data:
+            raise MessageFormatError("An empty message arrived where a SIP2 message was expected.")
+        if b"\r" in data or b"\n" in data:
+            raise MessageFormatError("Two messages arrived run together (a line break in the middle of one).")
+        body, _ = split_checksum(data)
+        return self.parse_text(decode_bytes(body, self.encoding))
+
+    def parse_text(self, text: str) -> Message:
+        """Parse message text whose checksum (if any) has already been checked and removed."""
+        command = text[:2]
+        cls = MESSAGE_TYPES.get(command)
+        if cls is None:
+            if len(command) == 2 and command.isascii() and command.isdigit():
+                name = OTHER_COMMANDS.get(command, "unknown message")
+                raise UnsupportedMessageError(f"Message {command} ({name}) is not handled here.", command=command)
+            raise MessageFormatError(f"This is not a SIP2 message: it should start with a two-digit code, "
+                                     f"not {text[:12]!r}.")
+        values: dict[str, Any] = {}
+        width = fixed_width(cls)
+        head = text[2:2 + width]
+        if len(head) < width or DELIMITER in head:
+            raise MessageFormatError(f"The {describe(cls)} was cut short: its fixed part needs {width} characters "
+                                     f"before the first field, and fewer arrived.")
+        position = 0
+        for name, spec in fixed_layout(cls):
+            width_here = spec.kind.width or 0
+            values[name] = spec.kind.parse(head[position:position + width_here], f"{_label(name, None)} of a "
+                                           f"{describe(cls)}")
+            position += width_here
+        extras, sequence = self._variable_fields(cls, text[2 + width:], values)
+        return cls(**values, extra_fields=extras, sequence_number=sequence)
+
+    def _variable_fields(self, cls: type[Message], rest: str, values: dict[str, Any]):
+        by_code = {spec.code: (name, spec) for name, spec in variable_layout(cls)}
+        extras: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        sequence = None
+        for chunk in rest.split(DELIMITER):
+            if not chunk:
+                continue
+            if len(chunk) < 2:
+                raise MessageFormatError(f"The {describe(cls)} has a stray {chunk!r} where a field should be.")
+            code, raw = chunk[:2], chunk[2:]
+            if code == "AY":
+                if not (len(raw) == 1 and raw.isascii() and raw.isdigit()) or sequence is not None:
+                    raise MessageFormatError(f"The sequence number (AY) should be one digit, not {raw!r}.")
+                sequence = int(raw)
+                continue
+            if code == "AZ":
+                raise MessageFormatError(f"The checksum (AZ) should be four hex digits at the very end, not {raw!r}.")
+            entry = by_code.get(code)
+            if entry is None or (code in seen and not entry[1].repeat):
+                extras.append((code, raw))  # unknown or repeated single field: kept, in order
+                continue
+            name, spec = entry
+            seen.add(code)
+            where = f"{_label(name, code)} of a {describe(cls)}"
+            value = raw if spec.kind is TEXT else (None if raw == "" else spec.kind.parse(raw, where))
+            if spec.repeat:
+                values.setdefault(name, []).append(value)
+            else:
+                values[name] = value
+        for name, spec in variable_layout(cls):
+            if spec.required and spec.code not in seen:
+                if self.strict:
+                    raise MissingFieldError(
+                        f"The {describe(cls)} leaves out the {_label(name, spec.code)}, which SIP2 requires.",
+                        code=spec.code, message_name=cls.NAME)
+                values[name] = ""
+        return extras, sequence
