@@ -176,7 +176,10 @@ def api_account():
         k.session.backend_trouble(exc)
         return bad_request("backend.down" if isinstance(exc, BackendUnavailable) else "backend.rejected", 503)
     k.reachability.ok()
-    if account is None:
+    _version, now_on, _quiet = k.session.snapshot()
+    if account is None or now_on.patron is None or now_on.patron.barcode != barcode:
+        # The session ended (or another student signed in) while the server answered: this
+        # account belongs to someone who is no longer at the screen.
         return bad_request("error.no_patron", 409)
     return jsonify(account_view(account, lang, k.clock.now().date()))
 

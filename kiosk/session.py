@@ -176,7 +176,8 @@ class Session(SessionStore):
                     log.info("session timed out after %d s", int(quiet))
                     if d.state == "active" and self.settings.receipt == "always":
                         self._end(print_receipt=True)
-                    self._reset_to_idle(keep_receipt=True)
+                    # The student has walked away: their receipt's text goes too, not a tick later.
+                    self._reset_to_idle(keep_receipt=False)
                 elif d.state == "active" and self.settings.warning_seconds and not d.warning \
                         and quiet >= timeout - self.settings.warning_seconds:
                     self._set(warning=True)

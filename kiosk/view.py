@@ -8,6 +8,8 @@ from kiosk.i18n import DEFAULT_LANGUAGE, format_date, format_money, labels, lang
 from protocol.circulation import refusal_message
 
 _DONE_KEY = {"checkout": "line.checked_out", "checkin": "line.returned", "renew": "line.renewed_ok"}
+# The reasons the central server writes on fines (central/circulation.py, the sample library).
+_FINE_REASONS = {"overdue": "account.fine.overdue", "lost item": "account.fine.lost", "lost": "account.fine.lost"}
 
 
 def notice_text(notice, lang: str) -> str:
@@ -20,6 +22,14 @@ def notice_text(notice, lang: str) -> str:
         # another language shows its general "could not read" sentence instead of mixing languages.
         return values["problem"] if lang == DEFAULT_LANGUAGE else t(values["fallback"], lang)
     return t(key, lang, **values)
+
+
+def fine_reason(reason: str, lang: str) -> str:
+    """A fine's reason in ``lang``; one typed by staff is English, so other screens say "Library fine"."""
+    key = _FINE_REASONS.get(reason.strip().lower())
+    if key:
+        return t(key, lang)
+    return reason if reason and lang == DEFAULT_LANGUAGE else t("account.fine.other", lang)
 
 
 def line_view(line, lang: str, today: dt.date) -> dict:
@@ -89,7 +99,8 @@ def account_view(account: Account, lang: str, today: dt.date) -> dict:
                    if hold.status == "ready" and hold.pickup_by else
                    t("account.hold_ready_now", lang) if hold.status == "ready" else
                    t("account.hold_waiting", lang, position=hold.queue_position or "?")} for hold in account.holds],
-        "fines": [{"title": fine.title, "reason": fine.reason, "amount": format_money(fine.amount_cents, lang)}
+        "fines": [{"title": fine.title, "reason": fine_reason(fine.reason, lang),
+                   "amount": format_money(fine.amount_cents, lang)}
                   for fine in account.fines],
         "fines_total": format_money(account.fines_total_cents, lang) if account.fines_total_cents else "",
         "empty": not (account.loans or account.holds or account.fines),

@@ -12,6 +12,7 @@ from kiosk.backends.base import (
     Account, BackendRejected, BackendUnavailable, CirculationResult, Heartbeat, IdentifyResult, Item, Patron,
     _refusal,
 )
+from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("kiosk.backend.central")
 
@@ -49,10 +50,12 @@ class CentralBackend:
         self._local = threading.local()
 
     def _call(self, method: str, path: str, lang: str = "en", body: dict | None = None,
-              missing_ok: bool = False) -> dict[str, Any] | None:
-        url = self.base_url + path
+              missing_ok: bool = False, shown_path: str | None = None) -> dict[str, Any] | None:
+        # Error messages reach the log, /health and the staff page: they name ``shown_path``
+        # (a patron's barcode masked) instead of the real path.
+        url = self.base_url + (shown_path or path)
         try:
-            response = self._session().request(method, url, json=body, timeout=self.timeout,
+            response = self._session().request(method, self.base_url + path, json=body, timeout=self.timeout,
                                                headers={"Accept-Language": lang})
         except requests.Timeout as exc:
             raise BackendUnavailable(f"no answer from {url} within {self.timeout[1]:g} s") from exc
@@ -94,7 +97,8 @@ class CentralBackend:
 
     def account(self, patron_barcode: str, lang: str = "en") -> Account | None:
         """GET /patrons/<barcode>/account."""
-        data = self._call("GET", f"/patrons/{quote(patron_barcode, safe='')}/account", lang, missing_ok=True)
+        data = self._call("GET", f"/patrons/{quote(patron_barcode, safe='')}/account", lang, missing_ok=True,
+                          shown_path=f"/patrons/{mask_barcode(patron_barcode)}/account")
         return Account.from_json(data) if data is not None else None
 
     def item(self, item_barcode: str, lang: str = "en") -> Item | None:

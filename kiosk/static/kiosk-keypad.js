@@ -75,9 +75,27 @@
     body.appendChild(list);
   }
 
+  /* The account belongs to the student who opened it: it closes (and is wiped) when their session
+     ends -- idle timeout, Done, staff -- or another student signs in, so it never stays on screen. */
+  var accountOf = null;
+
+  K.closeAccount = function () {
+    accountOf = null;
+    K.$("account").hidden = true;
+    K.$("account-body").textContent = "";
+  };
+
+  K.followAccount = function (state) {
+    var patron = state.state === "active" && state.patron ? state.patron.name : null;
+    if (accountOf !== null && patron !== accountOf) { K.closeAccount(); }
+  };
+
   K.openAccount = function () {
+    var openedFor = K.state && K.state.patron ? K.state.patron.name : null;
     K.call("GET", "/api/account").then(function (res) {
       if (!res.ok) { K.showError(res.data); return; }
+      var now = K.state && K.state.state === "active" && K.state.patron ? K.state.patron.name : null;
+      if (openedFor === null || now !== openedFor) { return; }  // the session changed while it loaded
       var body = K.$("account-body");
       var data = res.data;
       body.textContent = "";
@@ -99,6 +117,7 @@
       });
       if (data.fines_total) { body.appendChild(K.el("p", "account-total", K.L("account.total", { amount: data.fines_total }))); }
       if (data.empty) { body.appendChild(K.el("p", "empty", K.L("account.empty"))); }
+      accountOf = openedFor;
       K.$("account").hidden = false;
     }).catch(function () { K.showError(null); });
   };

@@ -37,6 +37,7 @@
     if (view === "active") { renderActive(state); }
     if (view === "ending") { renderEnding(state); }
     K.keypad.follow(state);
+    K.followAccount(state);
     renderNotice(state);
     $("busy").hidden = !state.busy;
     renderWarning(state);
@@ -163,7 +164,7 @@
     on("btn-done", function () { K.post("/api/finish", { receipt: "auto" }); });
     on("btn-reprint", function () { K.post("/api/receipt/reprint"); });
     on("btn-next", function () { K.post("/api/finish", { receipt: false }); });
-    on("account-close", function () { $("account").hidden = true; });
+    on("account-close", K.closeAccount);
     on("warning-here", function () { K.post("/api/touch"); });
     on("keypad-cancel", K.keypad.cancel);
     document.querySelectorAll("#keys [data-key]").forEach(function (key) {

@@ -96,6 +96,53 @@ def test_given_the_server_down_when_the_account_is_asked_then_503_in_words(clien
     assert response.status_code == 503 and "not answering" in response.get_json()["error"]["message"]
 
 
+def test_given_a_server_error_when_the_account_is_asked_then_log_and_health_show_only_the_last_4_digits(
+        client, central, caplog):
+    """GIVEN a signed-in student and a central server answering HTTP 500, WHEN 'My account' is asked,
+    THEN the log line, /health and the staff page's backend error show the card masked to its last 4 digits, never in full."""
+    client.post("/dev/scan", json={"code": MARIA})
+    central.mode = "500"
+    with caplog.at_level("DEBUG"):
+        assert client.get("/api/account").status_code == 503
+    last_error = client.get("/health").get_json()["backend"]["last_error"]
+    assert f"/patrons/{'*' * 10}{MARIA[-4:]}/account answered HTTP 500" in last_error
+    kiosk_lines = [r.getMessage() for r in caplog.records if r.name.startswith("kiosk")]  # not the fake server's
+    assert MARIA not in last_error and not [line for line in kiosk_lines if MARIA in line]
+    assert any(line.startswith("backend unreachable") for line in kiosk_lines)
+
+
+def test_given_another_student_signs_in_while_the_account_loads_then_the_first_account_is_not_shown(
+        kiosk_config, clock, central):
+    """GIVEN Sam asked for 'My account', WHEN Maria's card is scanned before the server's answer arrives,
+    THEN the kiosk answers 409 'Nobody is signed in' instead of showing Sam's loans on Maria's screen."""
+    from kiosk.backends.central import CentralBackend
+    from tests.kiosk.fake_central import TOKEN
+
+    class SlowAccount(CentralBackend):
+        """The central backend, with Maria's card scanned while Sam's account is on its way."""
+
+        scanned = False
+
+        def account(self, patron_barcode, lang="en"):
+            answer = super().account(patron_barcode, lang)
+            if not self.scanned:
+                self.scanned = True
+                app.extensions["kiosk"].session.scan(MARIA)
+            return answer
+
+    backend = SlowAccount(central.url, TOKEN, timeout=2.0)
+    app = create_app(kiosk_config, backend=backend, clock=clock, start_threads=False)
+    try:
+        client = app.test_client()
+        client.post("/dev/scan", json={"code": SAM})
+        response = client.get("/api/account")
+        assert response.status_code == 409 and response.get_json()["error"]["code"] == "no_patron"
+        assert client.get("/api/state").get_json()["patron"]["name"] == "Maria G."
+        assert client.get("/api/account").status_code == 200  # Maria's own account still opens
+    finally:
+        app.extensions["kiosk"].close()
+
+
 def test_given_the_warning_when_touch_is_posted_then_it_goes_away(client, kiosk, clock):
     client.post("/dev/scan", json={"code": SAM})
     clock.advance(40)

@@ -96,3 +96,18 @@ def test_given_values_when_translated_then_they_are_filled_and_unknown_languages
     assert t("active.greeting", "fr", name="Maria") == "Hi, Maria!"
     assert t("no.such.key", "en") == "no.such.key"
     assert format_money(150, "en") == "$1.50"
+
+
+def test_given_fines_without_a_title_when_the_spanish_account_is_drawn_then_no_english_reason_shows():
+    """GIVEN fines whose book is gone (no title) with the server's English reasons, WHEN 'My account' is drawn
+    in Spanish, THEN each reason is a Spanish sentence; an English screen keeps a reason staff typed."""
+    from kiosk.backends.base import Account, Fine, Patron
+    from kiosk.view import account_view
+
+    patron = Patron(barcode="21234000023457", display_name="Maria G.")
+    fines = (Fine(40, "overdue"), Fine(1299, "lost item"), Fine(300, "torn pages"))
+    account = Account(patron, loans=(), holds=(), fines=fines, fines_total_cents=1639)
+    reasons = [fine["reason"] for fine in account_view(account, "es", dt.date(2025, 12, 1))["fines"]]
+    assert reasons == ["Libro devuelto tarde", "Libro perdido", "Multa de la biblioteca"]
+    english = [fine["reason"] for fine in account_view(account, "en", dt.date(2025, 12, 1))["fines"]]
+    assert english == ["Late book", "Lost book", "torn pages"]

@@ -156,6 +156,22 @@ def test_given_the_always_policy_when_done_or_timed_out_then_the_receipt_prints_
         kiosk.close()
 
 
+def test_given_the_always_policy_when_a_session_times_out_then_the_printed_receipt_text_is_forgotten_at_once(
+        tmp_path, central, clock):
+    """GIVEN the always policy and a student who walked away, WHEN the idle timeout prints their receipt and
+    ends the session, THEN no copy of it (name, titles) stays in memory for the dev panel or staff page."""
+    kiosk = _kiosk_with(tmp_path, central, clock, "always")
+    try:
+        kiosk.session.scan(MARIA)
+        kiosk.session.scan(BOOK2)
+        clock.advance(kiosk.config.kiosk.idle_timeout_seconds)
+        kiosk.session.tick()
+        assert "Maria G." in kiosk.devices.printer().last_text  # it did print
+        assert kiosk.session.d.state == "idle" and kiosk.receipts.last_text is None
+    finally:
+        kiosk.close()
+
+
 def test_given_the_never_policy_when_a_receipt_is_asked_then_nothing_prints(tmp_path, central, clock):
     kiosk = _kiosk_with(tmp_path, central, clock, "never")
     try:

@@ -111,3 +111,26 @@ def test_given_a_refused_book_and_the_dev_panel_when_used_in_chromium_then_the_r
         assert line.count() == 1
         assert line.evaluate("el => getComputedStyle(el).borderTopColor") == "rgb(180, 35, 24)"
         page.close()
+
+
+def test_given_my_account_open_when_the_session_times_out_then_the_account_leaves_the_screen(app, browser, clock):
+    """GIVEN a student's 'My account' overlay open in Chromium, WHEN they walk away and the idle timeout
+    ends the session, THEN the overlay closes and its loans are wiped from the page."""
+    kiosk = app.extensions["kiosk"]
+    with served(app, threads=8) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(10_000)
+        page.goto(url)
+        page.get_by_text("Scan your library card or tap it here").wait_for()
+        for code in (SAM, BOOK1):
+            requests.post(f"{url}/dev/scan", json={"code": code}, timeout=10).raise_for_status()
+        page.get_by_text("Charlotte's Web").wait_for()
+        page.click("#btn-account")
+        page.locator("#account-body").get_by_text("Charlotte's Web").wait_for()
+        clock.advance(kiosk.config.kiosk.idle_timeout_seconds + 1)
+        kiosk.session.tick()
+        page.get_by_text("Scan your library card or tap it here").wait_for()
+        page.locator("#account").wait_for(state="hidden")
+        assert page.inner_text("#account-body") == ""
+        assert "Charlotte" not in page.evaluate("document.body.innerText")
+        page.close()
