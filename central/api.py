@@ -14,6 +14,7 @@ from central.messages import message
 from central.models import Kiosk
 from central.openapi import openapi_document
 from central.validation import ApiError
+from central.wsgi_log import masked_path
 from protocol.circulation import LANGUAGES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -204,7 +205,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        # The path can hold a patron barcode (/patrons/<barcode>/account): masked like every other log line.
+        log.exception("unexpected error on %s %s", request.method, masked_path(request.path))
         if not request.path.startswith("/api/"):
             return "The library server had a problem. Please try again.", 500
         return error_response(500, "internal", message("internal", language()))

@@ -167,6 +167,9 @@ def unlock_pin(obj, barcode: str) -> None:
         click.echo(f"PIN sign-in unlocked for patron {barcode} (it was locked until {until}).")
     elif result.failures:
         click.echo(f"Patron {barcode} was not locked; their {result.failures} wrong PIN(s) in a row are forgotten.")
+    elif result.lockouts:
+        click.echo(f"Patron {barcode} was not locked out; their earlier lockouts are forgotten, so a next one "
+                   f"would be the short one again.")
     else:
         click.echo(f"Patron {barcode} was not locked out; nothing to do.")
 

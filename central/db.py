@@ -29,7 +29,11 @@ def default_database_url() -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``, configured for safe concurrent use."""
+    """Create an engine for ``url``, configured for safe concurrent use.
+
+    hide_parameters: a database error's text would otherwise carry the statement's values (a
+    patron's barcode or name) into the traceback that the server logs.
+    """
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
@@ -39,7 +43,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                hide_parameters=True)
     raise DatabaseError(f"The central server supports SQLite and PostgreSQL, not '{parsed.get_backend_name()}'.")
 
 
@@ -52,7 +57,7 @@ def _sqlite_engine(url: sa.engine.URL) -> Engine:
         except OSError as exc:
             raise DatabaseError(f"Cannot create the folder {folder} for the database: {exc.strerror}.") from exc
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                                 "check_same_thread": False})
+                                                 "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

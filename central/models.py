@@ -97,6 +97,8 @@ class Patron(Base):
     # Wrong PINs in a row since the last right one or the last lock (see central.pin_lockout).
     pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     pin_locked_until: Mapped[datetime | None]
+    # Locks in a row since the last right PIN or staff unlock: each one lasts twice as long as the last.
+    pin_lockouts: Mapped[int] = mapped_column(default=0, server_default="0")
     cards: Mapped[list[PatronCard]] = relationship(back_populates="patron")
 
     @property

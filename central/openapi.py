@@ -64,12 +64,13 @@ SCHEMAS = {
     "IdentifyRefusal": {"allOf": [_ref("Refusal"),
                                   _obj({"code": {"type": "string", "enum": list(IDENTIFY_REFUSALS)}})],
                         "description": "Why a patron was not identified. pin_locked: too many wrong PINs in a row "
-                                       "(5 by default); PIN sign-in is refused for a while (15 minutes by default) "
-                                       "or until staff clear it. Scanning or tapping the card still works."},
+                                       "(5 by default); PIN sign-in is refused for a while (15 minutes by default, "
+                                       "doubling with each lock in a row up to 24 hours) or until staff clear it. "
+                                       "Scanning or tapping the card still works."},
     "IdentifyResponse": _obj({"ok": BOOL, "patron": _ref("Patron"), "refusal": _ref("IdentifyRefusal")},
                              required=["ok"]),
     "EventFields": _obj({"event_id": {"type": "string", "format": "uuid"}, "sequence": {"type": "integer",
-                         "minimum": 1}, "occurred_at": DATETIME, "offline": BOOL},
+                         "minimum": 1, "maximum": 2**31 - 1}, "occurred_at": DATETIME, "offline": BOOL},
                         required=["event_id", "sequence", "occurred_at"]),
     "CheckoutRequest": {"allOf": [_ref("EventFields"), _obj({"patron_barcode": BARCODE, "item_barcode": BARCODE})]},
     "CheckinRequest": {"allOf": [_ref("EventFields"), _obj({"item_barcode": BARCODE})]},

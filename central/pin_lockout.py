@@ -2,10 +2,12 @@
 
 A 4-digit PIN has only 10,000 values, so without a limit anyone at a kiosk could try them all.
 Each wrong PIN adds one to the patron's count; reaching the library's limit (pin_max_failures,
-default 5; 0 turns the lockout off) locks PIN sign-in for pin_lockout_minutes (default 15) and
-starts a fresh count. A right PIN resets the count. The lock ends on its own, and staff can clear
-it early (`central unlock-pin BARCODE`). Scanning or tapping the patron's own card still works
-while locked: the card is the credential, and the lock is about guessing PINs.
+default 5; 0 turns the lockout off) locks PIN sign-in and starts a fresh count. The first lock
+lasts pin_lockout_minutes (default 15); each further lock in a row lasts twice as long as the one
+before, up to a day (MAX_LOCK), so a guesser gets a handful of tries a day instead of ~480. A right
+PIN resets the count and the growth. The lock ends on its own, and staff can clear it early
+(`central unlock-pin BARCODE`), which also resets the growth. Scanning or tapping the patron's own
+card still works while locked: the card is the credential, and the lock is about guessing PINs.
 
 Counting happens in a short write transaction that holds the patron's row (FOR NO KEY UPDATE on
 PostgreSQL; BEGIN IMMEDIATE on SQLite queues writers), so two wrong PINs sent at the same moment
@@ -26,6 +28,16 @@ from central.models import Patron
 from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("central.pin_lockout")
+# The longest a lock grows to; a library whose own base length is longer keeps its base length.
+MAX_LOCK = timedelta(hours=24)
+
+
+def lock_length(base_minutes: int, lockouts: int) -> timedelta:
+    """How long lock number ``lockouts`` in a row lasts: the base (at least a minute), doubled each time."""
+    base = timedelta(minutes=max(base_minutes, 1))
+    # The exponent is bounded so a patron locked for years never builds a huge number.
+    grown = base * 2 ** min(max(lockouts - 1, 0), 16)
+    return min(grown, max(base, MAX_LOCK))
 
 
 def is_locked(patron: Patron, now: datetime) -> bool:
@@ -51,45 +63,52 @@ def record_wrong_pin(db: Database, patron_id: int, now: datetime, *, kiosk_id: s
         patron.pin_failures += 1
         if patron.pin_failures < settings.pin_max_failures:
             return False
-        # A lock always lasts at least a minute, whatever the setting says.
-        patron.pin_locked_until = now + timedelta(minutes=max(settings.pin_lockout_minutes, 1))
+        patron.pin_lockouts += 1
+        patron.pin_locked_until = now + lock_length(settings.pin_lockout_minutes, patron.pin_lockouts)
         failures, patron.pin_failures = patron.pin_failures, 0  # after the lock ends: a fresh set of tries
-        barcode, until = patron.barcode, patron.pin_locked_until
+        barcode, until, lockouts = patron.barcode, patron.pin_locked_until, patron.pin_lockouts
     # Logged after the commit, so the line only appears for a lock that really happened.
-    log.warning("pin lockout patron=%s kiosk=%s failures=%d until=%s", mask_barcode(barcode), kiosk_id,
-                failures, until.isoformat())
+    log.warning("pin lockout patron=%s kiosk=%s failures=%d lockouts=%d until=%s", mask_barcode(barcode),
+                kiosk_id, failures, lockouts, until.isoformat())
     return True
 
 
 def record_right_pin(db: Database, patron: Patron, now: datetime) -> bool:
     """Start the count again after a right PIN; False when a racing wrong PIN locked the patron first."""
-    if patron.pin_failures == 0 and patron.pin_locked_until is None:
+    if patron.pin_failures == 0 and patron.pin_locked_until is None and patron.pin_lockouts == 0:
         return True  # nothing to reset: the usual sign-in writes nothing
     with db.writer() as session, session.begin():
         current = _hold_patron(session, patron.id)
         if is_locked(current, now):
             return False
-        current.pin_failures, current.pin_locked_until = 0, None
+        _forget(current)
     return True
+
+
+def _forget(patron: Patron) -> None:
+    """A clean record: no wrong PINs, no lock, and the next lock back at the base length."""
+    patron.pin_failures, patron.pin_locked_until, patron.pin_lockouts = 0, None, 0
 
 
 @dataclass(frozen=True)
 class Unlocked:
-    """What staff cleared: the lock's end (None when there was no lock) and the wrong PINs counted."""
+    """What staff cleared: the lock's end (None when there was no lock), the wrong PINs and locks counted."""
 
     was_locked_until: datetime | None
     failures: int
+    lockouts: int = 0
 
 
 def unlock(db: Database, barcode: str, now: datetime) -> Unlocked | None:
-    """Clear a patron's PIN lock and wrong-PIN count (staff); None when no patron has ``barcode``."""
+    """Clear a patron's PIN lock, wrong-PIN count and lock growth (staff); None when no patron has ``barcode``."""
     with db.writer() as session, session.begin():
         patron_id = session.scalar(sa.select(Patron.id).where(Patron.barcode == barcode))
         if patron_id is None:
             return None
         patron = _hold_patron(session, patron_id)
-        result = Unlocked(patron.pin_locked_until if is_locked(patron, now) else None, patron.pin_failures)
-        patron.pin_failures, patron.pin_locked_until = 0, None
-    log.info("pin unlock patron=%s was_locked=%s failures=%d", mask_barcode(barcode),
-             result.was_locked_until is not None, result.failures)
+        result = Unlocked(patron.pin_locked_until if is_locked(patron, now) else None, patron.pin_failures,
+                          patron.pin_lockouts)
+        _forget(patron)
+    log.info("pin unlock patron=%s was_locked=%s failures=%d lockouts=%d", mask_barcode(barcode),
+             result.was_locked_until is not None, result.failures, result.lockouts)
     return result

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import Request
 
@@ -59,16 +59,22 @@ def bool_field(body: dict, name: str, language: str, default: bool | None = None
     return value
 
 
-def int_field(body: dict, name: str, language: str, *, minimum: int = 0, required: bool = True) -> int | None:
-    """A whole-number field at least ``minimum``."""
+# The largest number a database INTEGER column holds on PostgreSQL: a bigger one would fail deep in the
+# insert as a server error, and the kiosk would resend it forever instead of setting it aside.
+INT_MAX = 2**31 - 1
+
+
+def int_field(body: dict, name: str, language: str, *, minimum: int = 0, maximum: int = INT_MAX,
+              required: bool = True) -> int | None:
+    """A whole-number field from ``minimum`` to ``maximum``."""
     value = body.get(name)
     if value is None and not required:
         return None
     if value is None:
         raise bad_request(language, "missing_field", field=name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise bad_request(language, "wrong_type", field=name,
-                          expected=_expected(f"a whole number from {minimum}", language))
+                          expected=_expected(f"a whole number from {minimum} to {maximum}", language))
     return value
 
 
@@ -102,16 +108,24 @@ def uuid_field(body: dict, name: str, language: str) -> str:
         raise bad_request(language, "wrong_type", field=name, expected=_expected("a UUID", language)) from None
 
 
+# Moments a kiosk can really have seen (1970 is where a clock with a flat battery restarts). Dates near
+# the ends of the calendar break date arithmetic (due dates, UTC conversion) with a server error.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+
+
 def datetime_field(body: dict, name: str, language: str) -> datetime:
-    """An ISO-8601 date and time with a UTC offset."""
+    """An ISO-8601 date and time with a UTC offset, between the years 1970 and 2999."""
     raw = text_field(body, name, language)
     try:
         value = datetime.fromisoformat(raw)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
+        in_range = value.tzinfo is not None and \
+            EARLIEST_YEAR <= value.astimezone(timezone.utc).year <= LATEST_YEAR
+    except (ValueError, OverflowError):
+        in_range = False
+    if not in_range:
         raise bad_request(language, "wrong_type", field=name,
-                          expected=_expected("an ISO-8601 date and time with offset", language))
+                          expected=_expected("an ISO-8601 date and time with offset", language)
+                          + f" ({EARLIEST_YEAR}-{LATEST_YEAR})")
     return value
 
 
@@ -130,6 +144,7 @@ _EXPECTED_ES = {"text": "texto", "true or false": "true o false", "a UUID": "un 
 def _expected(words: str, language: str) -> str:
     if language == "es":
         if words.startswith("a whole number from"):
-            return "un número entero desde " + words.rsplit(" ", 1)[1]
+            low, high = words.split()[-3], words.split()[-1]
+            return f"un número entero desde {low} hasta {high}"
         return _EXPECTED_ES.get(words, words)
     return words

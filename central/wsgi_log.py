@@ -25,12 +25,13 @@ class RequestLog:
             return self.app(environ, recording_start_response)
         finally:
             # Paths can hold a patron barcode (/patrons/<barcode>/account): mask it like every log does.
-            log.info("%s %s %s %.1fms %s", environ.get("REQUEST_METHOD"), _masked_path(environ.get("PATH_INFO", "")),
+            log.info("%s %s %s %.1fms %s", environ.get("REQUEST_METHOD"), masked_path(environ.get("PATH_INFO", "")),
                      status_holder.get("status", "-"), (time.perf_counter() - started) * 1000,
                      environ.get("REMOTE_ADDR", "-"))
 
 
-def _masked_path(path: str) -> str:
+def masked_path(path: str) -> str:
+    """``path`` with every barcode-like number masked to its last four digits, for a log line."""
     from protocol.identifiers import mask_barcode
 
     return "/".join(mask_barcode(part) if part.isdigit() and len(part) >= 8 else part for part in path.split("/"))

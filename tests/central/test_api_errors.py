@@ -1,9 +1,11 @@
 """The API's error contract: {"error": {"code", "message"}} for auth, malformed requests, routes, crashes."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from central.app import create_app
 from central.db import Database
@@ -67,6 +69,11 @@ def _event(**changes):
     ({"offline": "no"}, "offline"), ({"patron_barcode": ...}, "patron_barcode"),
     ({"item_barcode": "31234000000017"}, "item_barcode"), ({"item_barcode": "123"}, "item_barcode"),
     ({"patron_barcode": 21234000000018}, "patron_barcode"),
+    # Numbers and dates past what the database or date arithmetic can hold: a 400, not a server error.
+    ({"sequence": 2**31}, "sequence"), ({"sequence": 2**63}, "sequence"), ({"sequence": 10**30}, "sequence"),
+    ({"occurred_at": "9999-12-31T23:59:59+14:00"}, "occurred_at"),
+    ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),
+    ({"occurred_at": "1969-12-31T23:59:59+00:00"}, "occurred_at"),
 ])
 def test_bad_fields_are_400_naming_the_field(kiosk, changes, field):
     """GIVEN a missing, ill-typed or malformed field WHEN checking out THEN 400 and the message names the field."""
@@ -80,6 +87,22 @@ def test_bad_field_message_in_spanish(kiosk):
     response = kiosk.post("/circulation/checkin", {"event_id": str(uuid.uuid4()), "sequence": 1,
                                                    "occurred_at": MONDAY.isoformat()}, language="es")
     assert error_of(response, 400)["message"] == "Falta el campo 'item_barcode'."
+
+
+def test_the_edges_of_the_allowed_numbers_and_dates_are_accepted(kiosk, library):
+    """GIVEN an offline checkout with the largest allowed sequence, made at the first moment of 1970 (where a kiosk
+    clock with a flat battery restarts) WHEN sent THEN it is recorded like any other, on SQLite and PostgreSQL."""
+    body = _event(sequence=2**31 - 1, occurred_at="1970-01-01T00:00:00+00:00", offline=True,
+                  patron_barcode=library.maria, item_barcode=library.sharks)
+    response = kiosk.post("/circulation/checkout", body)
+    assert response.status_code == 200 and response.get_json()["ok"] is True, response.get_json()
+
+
+def test_an_out_of_range_field_says_the_range_in_spanish(kiosk):
+    """GIVEN Accept-Language es WHEN the sequence is too big THEN the Spanish message gives the allowed range."""
+    response = kiosk.post("/circulation/checkout", _event(sequence=2**40), language="es")
+    assert error_of(response, 400)["message"] == \
+        "El campo 'sequence' debe ser un número entero desde 1 hasta 2147483647."
 
 
 def test_a_bad_request_changes_nothing(kiosk, library):
@@ -121,6 +144,21 @@ def test_server_failure_is_json_500(tmp_path):
                                       headers={"Authorization": "Bearer token-one"})
     error = error_of(response, 500)
     assert error["code"] == "internal" and "Traceback" not in error["message"]
+
+
+def test_a_server_failure_logs_no_full_patron_barcode(kiosk, library, database, caplog):
+    """GIVEN the patrons table has gone missing under a running server WHEN a kiosk asks for Sam's account THEN a
+    JSON 500, and the logged error (with its traceback) shows only the last four digits of his barcode: neither the
+    path nor the failed statement's values carry it whole."""
+    with database.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE patrons RENAME TO patrons_gone"))
+    caplog.set_level(logging.INFO, logger="central")
+    response = kiosk.get(f"/patrons/{library.sam}/account")
+    assert error_of(response, 500)["code"] == "internal"
+    logged = [r for r in caplog.records if r.name == "central.api" and r.exc_info]
+    assert len(logged) == 1 and library.sam[-4:] in logged[0].getMessage()
+    assert "patrons" in caplog.text  # the traceback is there, naming what failed
+    assert library.sam not in caplog.text
 
 
 def test_heartbeat_records_the_kiosk_status(kiosk, app):

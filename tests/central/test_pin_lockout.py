@@ -8,6 +8,7 @@ from datetime import timedelta
 import requests
 import sqlalchemy as sa
 
+from central import pin_lockout
 from central.models import LibrarySettings, Patron
 from central.patrons import hash_pin
 from protocol.circulation import REFUSALS
@@ -34,6 +35,11 @@ def _pin_state(database, barcode: str) -> tuple[int, object]:
     with database.reader() as session:
         patron = session.scalars(sa.select(Patron).where(Patron.barcode == barcode)).one()
         return patron.pin_failures, patron.pin_locked_until
+
+
+def _lockouts(database, barcode: str) -> int:
+    with database.reader() as session:
+        return session.scalar(sa.select(Patron.pin_lockouts).where(Patron.barcode == barcode))
 
 
 def _set_lockout(database, max_failures: int, minutes: int) -> None:
@@ -72,6 +78,64 @@ def test_a_wrong_pin_after_the_lock_ends_does_not_lock_again_at_once(kiosk, libr
     _lock_out(kiosk, library.sam)
     clock.advance(minutes=15)
     assert _code(_identify(kiosk, library.sam)) == "pin_incorrect"
+
+
+def _lock_lengths(kiosk, database, barcode: str, clock, locks: int) -> list[timedelta]:
+    """Lock the patron ``locks`` times in a row, waiting out each lock, and return how long each lasted."""
+    lengths = []
+    for _ in range(locks):
+        assert _lock_out(kiosk, barcode)[-1] == "pin_locked"
+        until = _pin_state(database, barcode)[1]
+        lengths.append(until - clock.now())
+        clock.moment = until  # the lock is over: the next wrong PINs count again
+    return lengths
+
+
+def test_each_lock_in_a_row_lasts_twice_as_long_up_to_a_day(kiosk, library, database, clock):
+    """GIVEN someone keeps guessing Sam's PIN, waiting out each lock WHEN he is locked nine times in a row THEN the
+    locks last 15, 30, 60 minutes and so on, doubling, until they stop growing at 24 hours."""
+    minutes = [length / timedelta(minutes=1) for length in _lock_lengths(kiosk, database, library.sam, clock, 9)]
+    assert minutes == [15, 30, 60, 120, 240, 480, 960, 1440, 1440]
+    assert _lockouts(database, library.sam) == 9
+
+
+def test_even_after_a_lock_ends_the_right_pin_is_refused_while_the_next_longer_lock_runs(kiosk, library, clock):
+    """GIVEN Sam was locked, waited 15 minutes and was locked again WHEN 15 minutes pass THEN his right PIN is still
+    refused (the second lock lasts 30), and at 30 minutes it works."""
+    _lock_out(kiosk, library.sam)
+    clock.advance(minutes=15)
+    assert _lock_out(kiosk, library.sam)[-1] == "pin_locked"
+    clock.advance(minutes=15)
+    assert _code(_identify(kiosk, library.sam, PIN)) == "pin_locked"
+    clock.advance(minutes=15)
+    assert _identify(kiosk, library.sam, PIN)["ok"] is True
+
+
+def test_a_right_pin_after_a_lock_brings_the_next_lock_back_to_the_base_length(kiosk, library, database, clock):
+    """GIVEN Sam was locked twice in a row (15 then 30 minutes) WHEN his lock ends and he types his right PIN THEN
+    the growth is forgotten: the next lock lasts 15 minutes again."""
+    _lock_lengths(kiosk, database, library.sam, clock, 2)
+    assert _identify(kiosk, library.sam, PIN)["ok"] is True
+    assert _lockouts(database, library.sam) == 0
+    assert _lock_lengths(kiosk, database, library.sam, clock, 1) == [timedelta(minutes=15)]
+
+
+def test_scanning_the_card_does_not_forget_the_growth(kiosk, library, database, clock):
+    """GIVEN Sam was locked once WHEN his lock ends and he signs in by scanning his card THEN the next lock still
+    lasts 30 minutes: only a right PIN or staff prove the guessing was his own forgetting."""
+    _lock_lengths(kiosk, database, library.sam, clock, 1)
+    assert _identify(kiosk, library.sam, pin=None, method="scan")["ok"] is True
+    assert _lock_lengths(kiosk, database, library.sam, clock, 1) == [timedelta(minutes=30)]
+
+
+def test_lock_length_doubles_from_the_library_base_and_respects_a_longer_base():
+    """GIVEN a base lock length WHEN the n-th lock in a row is measured THEN it doubles up to 24 hours; a base of 0
+    still locks for a minute; a library base over a day is kept as it is; a huge count does not overflow."""
+    assert [pin_lockout.lock_length(10, n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (10, 20, 40)]
+    assert pin_lockout.lock_length(0, 1) == timedelta(minutes=1)
+    assert pin_lockout.lock_length(600, 3) == timedelta(hours=24)
+    assert pin_lockout.lock_length(2000, 5) == timedelta(minutes=2000)
+    assert pin_lockout.lock_length(15, 10**6) == timedelta(hours=24)
 
 
 def test_a_right_pin_starts_the_count_again(kiosk, library, database):
@@ -170,5 +234,5 @@ def test_many_wrong_pins_at_once_lock_exactly_once(server, library, database, ca
     caplog.set_level(logging.INFO, logger="central")
     assert _wrong_pins_at_once(server, library.sam, 8) == ["pin_incorrect"] * 4 + ["pin_locked"] * 4
     failures, until = _pin_state(database, library.sam)
-    assert failures == 0 and until is not None
+    assert failures == 0 and until is not None and _lockouts(database, library.sam) == 1
     assert len([r for r in caplog.records if r.name == "central.pin_lockout"]) == 1
