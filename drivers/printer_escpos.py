@@ -9,8 +9,8 @@ two status checks (DLE EOT) where the transport can read answers:
   printing -> PrinterOffline / PaperOut saying the receipt may be incomplete.
 
 Every socket, serial and USB operation has a timeout, so a dead printer costs at most
-``timeout`` seconds, never a hung kiosk. ``File`` printers (/dev/usb/lp0) cannot answer status
-queries; for them only write errors are reported.
+``timeout`` seconds, never a hung kiosk (``File`` printers too: drivers.escpos_file). ``File``
+printers (/dev/usb/lp0) cannot answer status queries; for them only write errors are reported.
 
 Hardware quirks: Epson TM printers answer DLE EOT even while offline (that is what it is for);
 some cheap clones never answer it -- set ``check_status = false`` for those, or the kiosk waits
@@ -24,6 +24,7 @@ import threading
 from typing import Any
 
 from drivers.errors import CoverOpen, PaperOut, PrinterError, PrinterOffline
+from drivers.escpos_file import bounded_file_printer
 from drivers.escpos_profile import check_encoding, check_profile, import_escpos, render_bytes
 from drivers.escpos_status import (
     DLE_EOT, QUERY_OFFLINE_CAUSE, QUERY_PAPER, QUERY_PRINTER, looks_like_status, parse_status,
@@ -177,7 +178,7 @@ class EscPosPrinter:
                                     dsrdtr=False, profile=self.profile)
             where = self.devfile
         else:
-            device = printer.File(self.devfile, profile=self.profile)
+            device = bounded_file_printer(self.devfile, self.timeout, self.profile)
             where = self.devfile
         try:
             device.open()

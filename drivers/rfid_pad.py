@@ -127,10 +127,19 @@ class SerialItemPad(InputDevice):
         try:
             port.reset_input_buffer()
             hello = self._command("HELLO")
-        except (TagError, DeviceUnavailable) as exc:
+            for _ in range(3):
+                # A late answer to a command that timed out before the reconnect may still be on
+                # the line; HELLO's own answer is the one with the PAD line.
+                if any(line.startswith("PAD ") for line in hello):
+                    break
+                with self._io:
+                    hello = self._answer(port, "HELLO")
+            else:
+                raise DeviceUnavailable("no PAD line in the answer to HELLO")
+        except (TagError, DeviceUnavailable, OSError) as exc:
             self._drop_port()
             raise DeviceUnavailable(f"The device on {self.url} does not answer like an item pad ({exc}).") from exc
-        self._model = next((line[4:] for line in hello if line.startswith("PAD ")), "item pad")
+        self._model = next(line[4:] for line in hello if line.startswith("PAD "))
         return port
 
     def _ready_detail(self) -> str:
@@ -153,10 +162,7 @@ class SerialItemPad(InputDevice):
         with self._io:
             port, self._port = self._port, None
         if port is not None:
-            try:
-                port.close()
-            except Exception:  # noqa: BLE001 -- the port may already be gone
-                pass
+            _close_quietly(port)
 
     def _poll(self) -> None:
         seen = []
@@ -224,6 +230,13 @@ class SerialItemPad(InputDevice):
                 return self._answer(port, command)
             except OSError as exc:  # SerialException is an OSError: the pad was unplugged
                 raise DeviceUnavailable(f"Disconnected: {self.url} stopped answering ({exc})") from exc
+            except DeviceUnavailable:
+                # The answer may still come: left on the line, the next command would take it for
+                # its own (an AFI write "succeeding" on another command's OK). Drop the link; the
+                # device thread reconnects and resynchronises with HELLO.
+                self._port, self._rx = None, b""
+                _close_quietly(port)
+                raise
 
     def _answer(self, port, command: str) -> list[str]:
         lines: list[str] = []
@@ -244,3 +257,11 @@ class SerialItemPad(InputDevice):
                 raise PadCommandError(parts[1] if len(parts) > 1 else "IO", parts[2] if len(parts) > 2 else "")
             if line:
                 lines.append(line)
+
+
+def _close_quietly(port) -> None:
+    """Close a serial port that may already be gone."""
+    try:
+        port.close()
+    except Exception:  # noqa: BLE001 -- the port may already be gone
+        pass

@@ -129,3 +129,45 @@ def test_given_a_usb_printer_without_ids_when_built_then_the_error_asks_for_the_
         build_device("printer", "usb", {"driver": "usb"})
     printer = build_device("printer", "usb", {"driver": "usb", "vendor_id": "0x04b8", "product_id": "0x0202"})
     assert isinstance(printer, EscPosPrinter) and (printer.vendor_id, printer.product_id) == (0x04B8, 0x0202)
+
+
+def _long_receipt(lines: int) -> Receipt:
+    return Receipt(library_name="Lincoln Elementary", heading="Checked out", patron_label="****2345",
+                   lines=tuple(ReceiptLine(f"Book number {n} with a long enough title", f"3123400001{n:04d}",
+                                           dt.date(2026, 1, 2)) for n in range(lines)),
+                   printed_at=dt.datetime(2026, 1, 1, 9, 0))
+
+
+def test_given_a_file_printer_that_stops_reading_mid_receipt_when_printing_then_offline_error_not_a_hang(tmp_path):
+    """GIVEN a File printer (a FIFO whose reader takes nothing, like a jammed /dev/usb/lp0) WHEN a receipt
+    larger than its buffer prints THEN PrinterOffline says the receipt may be incomplete (the call returns)."""
+    import fcntl
+    import os
+
+    from drivers.errors import PrinterOffline
+
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # present, never reads
+    try:
+        fcntl.fcntl(reader, 1031, 4096)  # F_SETPIPE_SZ: a small buffer, like a printer's
+        printer = build_device("printer", "lp", {"driver": "file", "devfile": str(fifo), "timeout": 0.3})
+        receipt = _long_receipt(80)
+        assert len(printer.render(receipt)) > 4096 * 2
+        with pytest.raises(PrinterOffline, match="may be incomplete"):
+            printer.print_receipt(receipt)
+    finally:
+        os.close(reader)
+
+
+def test_given_a_file_printer_on_a_fifo_nobody_reads_when_printing_then_offline_error_not_a_hang(tmp_path):
+    """GIVEN a File printer whose device has no reader (open would block) WHEN printing THEN 'cannot be reached'."""
+    import os
+
+    from drivers.errors import PrinterOffline
+
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    printer = build_device("printer", "lp", {"driver": "file", "devfile": str(fifo), "timeout": 0.3})
+    with pytest.raises(PrinterOffline, match="cannot be reached"):
+        printer.print_receipt(RECEIPT)

@@ -174,3 +174,31 @@ def test_given_the_simulated_pad_when_security_is_set_for_a_missing_tag_then_tag
     assert pad.tags()[0].secured is False
     with pytest.raises(TagError):
         pad.set_security(DVD, False)
+
+
+def test_given_a_command_that_timed_out_when_its_late_answer_arrives_then_the_next_command_does_not_take_it(
+        socat_pair, events):
+    """GIVEN set_security timed out on a slow pad WHEN the pad's late OK arrives and security is set again
+    THEN that OK is not taken as the answer: a locked tag's refusal is reported, never a false success."""
+    sim = PadSimulator(str(socat_pair.peer))
+    sim.place(BOOK, TagData("31234000012345"))
+    sim.start()
+    # A long poll interval keeps the device thread out of the way after its first poll.
+    pad = build_device("item_pad", "pad", {"driver": "serial", "url": str(socat_pair.device),
+                                           "poll_interval": 10, "command_timeout": 0.3})
+    pad.start(events)
+    try:
+        tags_event(events, lambda tags: len(tags) == 1)
+        sim.lock_afi(BOOK)
+        sim.silent = True
+        with pytest.raises(DeviceUnavailable):
+            pad.set_security(BOOK, secured=False)
+        sim.silent = False
+        sim.send_raw(b"OK\n")  # the late answer to the command that timed out
+        with pytest.raises((TagError, DeviceUnavailable)):
+            pad.set_security(BOOK, secured=False)
+        assert sim.afi(BOOK) == AFI_SECURED
+        assert pad.tags()[0].secured is True
+    finally:
+        pad.stop()
+        sim.stop()
