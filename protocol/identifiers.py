@@ -20,8 +20,76 @@ _PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 MAX_CODE_LENGTH = 64
 
 
+# Why an identifier was refused, in every language the kiosk speaks. What was read is quoted
+# masked to its last four characters: these sentences reach logs, and a card number must not.
+MESSAGES: dict[str, dict[str, str]] = {
+    "empty": {"en": "No barcode was read.", "es": "No se leyó ningún código de barras."},
+    "not_digits": {
+        "en": "A library barcode is 14 digits; '{shown}' has other characters in it.",
+        "es": "Un código de barras de la biblioteca tiene 14 dígitos; '{shown}' tiene otros caracteres.",
+    },
+    "wrong_length": {
+        "en": "A library barcode is 14 digits; this one has {length}. The label may be damaged or misread.",
+        "es": "Un código de barras de la biblioteca tiene 14 dígitos; este tiene {length}. "
+              "La etiqueta puede estar dañada o mal leída.",
+    },
+    "check_digit": {
+        "en": "The last digit of this barcode does not match the others: the label is misprinted or was misread.",
+        "es": "El último dígito de este código no coincide con los demás: la etiqueta está mal impresa "
+              "o se leyó mal.",
+    },
+    "prefix_unused": {
+        "en": "This barcode starts with {first}, which this library does not use for students or books.",
+        "es": "Este código empieza por {first}, que esta biblioteca no usa para alumnos ni libros.",
+    },
+    "isbn_check": {
+        "en": "This looks like an ISBN or EAN-13 code, but its check digit is wrong.",
+        "es": "Parece un código ISBN o EAN-13, pero su dígito de control es incorrecto.",
+    },
+    "unknown_format": {
+        "en": "'{shown}' is not a library barcode this kiosk knows.",
+        "es": "'{shown}' no es un código de barras de la biblioteca que este quiosco conozca.",
+    },
+    "too_long": {
+        "en": "What was read is {length} characters long, far too long for a barcode.",
+        "es": "Lo leído tiene {length} caracteres, demasiado largo para un código de barras.",
+    },
+    "unprintable": {
+        "en": "What was read has spaces or unreadable characters in it; please scan again.",
+        "es": "Lo leído tiene espacios o caracteres ilegibles; vuelve a escanear, por favor.",
+    },
+    "card_not_hex": {
+        "en": "The card number read from the reader is not a card identifier.",
+        "es": "El número leído en el lector no es un identificador de tarjeta.",
+    },
+    "card_length": {
+        "en": "A card identifier is 4 to 10 bytes; this one is {bytes}.",
+        "es": "Un identificador de tarjeta tiene de 4 a 10 bytes; este tiene {bytes}.",
+    },
+}
+
+
 class IdentifierError(ValueError):
-    """A scanned or typed identifier that cannot be used; the message is for a librarian."""
+    """A scanned or typed identifier that cannot be used; the message is for a librarian.
+
+    Raised with a key of :data:`MESSAGES` and its values (``code`` is then that key and
+    :meth:`message` words it in any language), or with a plain English sentence.
+    """
+
+    def __init__(self, key_or_sentence: str, **values):
+        if key_or_sentence in MESSAGES:
+            self.code, self.values = key_or_sentence, values
+        else:
+            self.code, self.values = "unreadable", {}
+        self._sentence = key_or_sentence
+        super().__init__(self.message("en"))
+
+    def message(self, language: str = "en") -> str:
+        """The sentence in ``language`` (English when that language has none)."""
+        sentences = MESSAGES.get(self.code)
+        if sentences is None:
+            return self._sentence
+        return (sentences.get(language) or sentences["en"]).format(**self.values)
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -51,15 +119,11 @@ def make_library_barcode(type_digit: str, institution: int, sequence: int) -> st
 def validate_library_barcode(code: str) -> str:
     """Return ``code`` if it is a well-formed 14-digit library barcode, else raise IdentifierError."""
     if not code.isdigit():
-        raise IdentifierError(f"A library barcode is 14 digits; '{_shown(code)}' has other characters in it.")
+        raise IdentifierError("not_digits", shown=_shown(code))
     if len(code) != LIBRARY_BARCODE_LENGTH:
-        raise IdentifierError(
-            f"A library barcode is 14 digits; this one has {len(code)}. The label may be damaged or misread."
-        )
+        raise IdentifierError("wrong_length", length=len(code))
     if luhn_check_digit(code[:-1]) != int(code[-1]):
-        raise IdentifierError(
-            "The last digit of this barcode does not match the others: the label is misprinted or was misread."
-        )
+        raise IdentifierError("check_digit")
     return code
 
 
@@ -103,32 +167,30 @@ def classify(raw: str, rules: IdentifierRules | None = None) -> Identifier:
         validate_library_barcode(code)
         if rules.accept_other:
             return Identifier(code, "unknown", "library14")
-        raise IdentifierError(
-            f"This barcode starts with {code[0]}, which this library does not use for students or books."
-        )
+        raise IdentifierError("prefix_unused", first=code[0])
     if rules.accept_other:
         return Identifier(code, "unknown", "other")
     if code.isdigit() and len(code) in (10, 13):
-        raise IdentifierError("This looks like an ISBN or EAN-13 code, but its check digit is wrong.")
+        raise IdentifierError("isbn_check")
     if code.isdigit():
         validate_library_barcode(code)  # raises with the length sentence
-    raise IdentifierError(f"'{_shown(code)}' is not a library barcode this kiosk knows.")
+    raise IdentifierError("unknown_format", shown=_shown(code))
 
 
 def normalize_code(raw: str) -> str:
     """Strip whitespace and scanner framing; raise IdentifierError for empty, huge or binary input."""
     if raw is None:
-        raise IdentifierError("No barcode was read.")
+        raise IdentifierError("empty")
     code = raw.strip()
     # Codabar start/stop characters (A-D) are sometimes transmitted by scanners.
     if len(code) >= 3 and code[0] in "ABCDabcd" and code[-1] in "ABCDabcd" and code[1:-1].isdigit():
         code = code[1:-1]
     if not code:
-        raise IdentifierError("No barcode was read.")
+        raise IdentifierError("empty")
     if len(code) > MAX_CODE_LENGTH:
-        raise IdentifierError(f"What was read is {len(code)} characters long, far too long for a barcode.")
+        raise IdentifierError("too_long", length=len(code))
     if not _PRINTABLE.match(code):
-        raise IdentifierError("What was read has spaces or unreadable characters in it; please scan again.")
+        raise IdentifierError("unprintable")
     return code
 
 
@@ -149,9 +211,9 @@ def normalize_card_uid(raw: str) -> str:
     """Return an NFC/RFID card UID as upper-case hex without separators (``04A1B2C3D4E5F6``)."""
     text = re.sub(r"[\s:\-]", "", (raw or "")).upper()
     if not text or not re.fullmatch(r"[0-9A-F]+", text):
-        raise IdentifierError("The card number read from the reader is not a card identifier.")
+        raise IdentifierError("card_not_hex")
     if len(text) % 2 or not 4 <= len(text) // 2 <= 10:
-        raise IdentifierError(f"A card identifier is 4 to 10 bytes; this one is {len(text) / 2:g}.")
+        raise IdentifierError("card_length", bytes=f"{len(text) / 2:g}")
     return text
 
 
@@ -163,4 +225,5 @@ def mask_barcode(code: str) -> str:
 
 
 def _shown(code: str) -> str:
-    return code if len(code) <= 24 else code[:21] + "..."
+    masked = mask_barcode(code)
+    return masked if len(masked) <= 24 else "..." + masked[-21:]

@@ -88,3 +88,30 @@ def test_given_card_uids_in_various_spellings_when_normalized_then_upper_hex_res
 def test_given_a_barcode_when_masked_then_only_the_last_four_show():
     assert mask_barcode("21234000012345") == "**********2345"
     assert mask_barcode("123") == "***"
+
+
+@pytest.mark.parametrize("raw", ["", "2123400000", "21234000012340", "2x234000012345", "x" * 80, "9780306406158",
+                                 "T12345678"])
+def test_given_a_refused_code_when_worded_in_spanish_then_the_sentence_is_spanish_and_differs(raw):
+    """GIVEN a code the library cannot use WHEN the refusal is worded for a Spanish screen or API
+    THEN there is a Spanish sentence, different from the English one, under a stable code."""
+    with pytest.raises(IdentifierError) as caught:
+        classify(raw)
+    error = caught.value
+    assert error.code != "unreadable"
+    assert error.message("es") != error.message("en") == str(error)
+
+
+def test_given_a_misread_card_number_when_refused_then_the_sentence_shows_only_its_last_four():
+    """GIVEN a patron number with a letter in it WHEN refused THEN the sentence (which reaches logs)
+    quotes it masked to the last four characters."""
+    with pytest.raises(IdentifierError) as caught:
+        classify("21234000O12345")
+    assert "21234000O12345" not in str(caught.value)
+    assert "**********2345" in str(caught.value)
+
+
+def test_given_a_plain_sentence_when_raised_then_it_is_kept_as_is():
+    error = IdentifierError("The card reader sent something that is not a card number.")
+    assert error.code == "unreadable"
+    assert error.message("es") == str(error) == "The card reader sent something that is not a card number."
