@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from central import events, patrons, validation
 from central.messages import message
-from central.models import Kiosk
+from central.models import CirculationEvent, Kiosk
 from central.openapi import openapi_document
 from central.validation import ApiError
 from central.wsgi_log import masked_path
@@ -155,7 +155,7 @@ def _circulation(kind: str):
 
 @bp.post("/kiosks/heartbeat")
 def heartbeat():
-    """A kiosk says it is alive, with its device statuses and journal backlog."""
+    """A kiosk says it is alive, with its device statuses and journal backlog; answers its last stored sequence."""
     lang = language()
     body = validation.json_body(request, lang)
     version = validation.text_field(body, "version", lang, required=False)
@@ -171,7 +171,11 @@ def heartbeat():
         kiosk.last_seen_at = now
         kiosk.last_status = {"version": version, "devices": devices, "journal_pending": pending,
                              "remote_addr": request.remote_addr}
-    return jsonify(ok=True, kiosk_id=g.kiosk_id, server_time=now.isoformat())
+        # A kiosk whose journal was lost or replaced numbers its next event after this, instead of
+        # starting again at 1 and meeting sequence_conflict on every event.
+        last_sequence = session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
+                                       .where(CirculationEvent.kiosk_id == g.kiosk_id))
+    return jsonify(ok=True, kiosk_id=g.kiosk_id, server_time=now.isoformat(), last_sequence=int(last_sequence))
 
 
 def error_response(status: int, code: str, text: str):

@@ -79,6 +79,8 @@ def _record_once(db: Database, clock: SystemClock, request: EventRequest, langua
     with db.writer() as session, session.begin():
         session.scalars(sa.select(Kiosk).where(Kiosk.id == request.kiosk_id)
                         .with_for_update(key_share=True)).one()
+        # The event_id BEFORE the sequence: a kiosk that renumbered a replaced journal re-sends an event
+        # the server may already keep under another sequence, and must get its stored outcome, not a 409.
         stored = session.get(CirculationEvent, request.event_id)
         if stored is not None:
             if stored.kiosk_id != request.kiosk_id or stored.type != request.type:

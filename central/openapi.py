@@ -89,7 +89,11 @@ SCHEMAS = {
                            required=["event_id", "ok", "replayed", "checkin", "refusal"]),
     "Heartbeat": _obj({"version": STR, "devices": {"type": "object", "additionalProperties": STR},
                        "journal_pending": INT}, required=[]),
-    "HeartbeatResponse": _obj({"ok": BOOL, "kiosk_id": STR, "server_time": DATETIME}),
+    "HeartbeatResponse": _obj({"ok": BOOL, "kiosk_id": STR, "server_time": DATETIME,
+                               "last_sequence": {"type": "integer", "minimum": 0, "description":
+                                                 "The highest sequence stored for this kiosk (0 if none). A kiosk "
+                                                 "whose journal was lost or replaced numbers its next event after "
+                                                 "it."}}),
     "Health": _obj({"ok": BOOL, "server_time": DATETIME}),
 }
 

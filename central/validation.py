@@ -88,7 +88,7 @@ def barcode_value(value: str, name: str, language: str) -> str:
     try:
         return validate_library_barcode(value.strip())
     except IdentifierError as exc:
-        raise bad_request(language, "bad_value", field=name, reason=str(exc)) from None
+        raise bad_request(language, "bad_value", field=name, reason=exc.message(language)) from None
 
 
 def card_uid_field(body: dict, name: str, language: str) -> str:
@@ -96,7 +96,7 @@ def card_uid_field(body: dict, name: str, language: str) -> str:
     try:
         return normalize_card_uid(text_field(body, name, language))
     except IdentifierError as exc:
-        raise bad_request(language, "bad_value", field=name, reason=str(exc)) from None
+        raise bad_request(language, "bad_value", field=name, reason=exc.message(language)) from None
 
 
 def uuid_field(body: dict, name: str, language: str) -> str:

@@ -113,6 +113,7 @@ def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | Non
                       clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
                       reachability=reachability)
     circulator.on_settled = lambda outcome: _settled(outcome, session, devices)
+    circulator.numbering.device_statuses = devices.status_words  # its heartbeat reports the devices too
     devices.start(session)
     sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
                       max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from kiosk.backends.base import Backend, BackendError, BackendRejected, BackendUnavailable, CirculationResult
 from kiosk.journal import Journal, JournalEvent
+from kiosk.numbering import CONFLICT, Numbering
 from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("kiosk.circulation")
@@ -66,6 +67,7 @@ class Circulator:
         self.policy = policy or NoOfflineDecisions()
         self._notify = notify or (lambda: None)
         self.on_settled = on_settled or (lambda outcome: None)  # e.g. the screen's "not yet" line turns done
+        self.numbering = Numbering(journal, backend)
         self._locks: dict[str, list] = {}  # event_id -> [lock, holders]
         self._locks_guard = threading.Lock()
 
@@ -77,7 +79,7 @@ class Circulator:
             payload["patron_barcode"] = patron_barcode
         # A retry of something the backend never answered re-uses its event_id, so the server
         # sees one event however many times the student scans the book.
-        event = self.journal.find_pending(type_, payload) or self.journal.record(type_, payload)
+        event = self.journal.find_pending(type_, payload) or self.numbering.record(type_, payload)
         self._notify()
         with self._claim(event.event_id, wait=True):
             return self._send(event.event_id, lang)
@@ -107,29 +109,52 @@ class Circulator:
                     self._locks.pop(event_id, None)
 
     def _send(self, event_id: str, lang: str) -> Outcome:
-        event = self.journal.get(event_id)
-        if event.state != "pending":  # settled by another thread while we waited for the claim
-            return Outcome(event.state, event, CirculationResult.from_json(event.result))
-        send = {"checkout": self.backend.checkout, "checkin": self.backend.checkin,
-                "renew": self.backend.renew}[event.type]
-        try:
-            result = send(event.wire(), lang)
-        except BackendUnavailable as exc:
-            return self._failed(event, "unanswered", exc, exc.detail or str(exc))
-        except BackendRejected as exc:
-            return self._failed(event, "rejected", exc, f"{exc.code}: {exc.message}")
+        outcome = self._send_once(event_id, lang)
+        if isinstance(outcome, Outcome):
+            return outcome
+        event, exc = outcome
+        # A replaced journal may clash with numbers the server already has: renumbered (when that is
+        # allowed), the event goes again at once with its new sequence and its own event_id.
+        if exc.code == CONFLICT and self.numbering.repair(event.event_id, event.sequence):
+            outcome = self._send_once(event_id, lang)
+            if isinstance(outcome, Outcome):
+                return outcome
+            event, exc = outcome
+        return self._failed(event, "rejected", exc, f"{exc.code}: {exc.message}")
+
+    def _send_once(self, event_id: str, lang: str) -> Outcome | tuple[JournalEvent, BackendRejected]:
+        # The gate is shared by every send; a renumbering waits until no event is on the wire.
+        with self.numbering.gate.sending():
+            event = self.journal.get(event_id)
+            if event.state != "pending":  # settled by another thread while we waited for the claim
+                return Outcome(event.state, event, CirculationResult.from_json(event.result))
+            send = {"checkout": self.backend.checkout, "checkin": self.backend.checkin,
+                    "renew": self.backend.renew}[event.type]
+            unanswered: BackendUnavailable | None = None
+            try:
+                result = send(event.wire(), lang)
+            except BackendUnavailable as exc:
+                unanswered = exc
+            except BackendRejected as exc:
+                return event, exc
+            else:
+                outcome = self._commit(event, result)
+        if unanswered is None:
+            try:  # told outside the gate: a display hook must never hold up a renumbering
+                self.on_settled(outcome)
+            except Exception:  # the answer is committed; a display problem must not undo that
+                log.exception("on_settled failed for event %s", event.event_id)
+            return outcome
+        return self._failed(event, "unanswered", unanswered, unanswered.detail or str(unanswered))
+
+    def _commit(self, event: JournalEvent, result: CirculationResult) -> Outcome:
         state = "acked" if result.ok else "refused"
         self.journal.settle(event.event_id, state, result.raw)
         self._notify()
-        outcome = Outcome(state, self.journal.get(event.event_id), result)
         log.info("%s seq=%d event=%s item=%s patron=%s -> %s%s%s", event.type, event.sequence, event.event_id,
                  event.payload["item_barcode"], _masked(event.payload.get("patron_barcode")), state,
                  f" ({result.refusal.code})" if result.refusal else "", " replayed" if result.replayed else "")
-        try:
-            self.on_settled(outcome)
-        except Exception:  # the answer is committed; a display problem must not undo that
-            log.exception("on_settled failed for event %s", event.event_id)
-        return outcome
+        return Outcome(state, self.journal.get(event.event_id), result)
 
     def _failed(self, event: JournalEvent, state: str, exc: BackendError, detail: str) -> Outcome:
         self.journal.note_failure(event.event_id, detail)

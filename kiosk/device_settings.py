@@ -144,7 +144,8 @@ def to_toml(tables: dict[str, dict[str, Any]]) -> str:
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+    # fullmatch: ``$`` alone also matches before a final newline, and "0\n" is no bare key.
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _string(text: str) -> str:

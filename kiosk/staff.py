@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from kiosk.api import kiosk, status_bar
 from kiosk.i18n import t
+from kiosk.numbering import CONFLICT
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger("kiosk.staff")
@@ -63,15 +64,32 @@ def staff_only(view):
     return guarded
 
 
+def numbering_problem(k, lang: str) -> str | None:
+    """The sentence for staff when the server has this journal's numbers and the journal may not renumber."""
+    conflicted = any((e.last_error or "").startswith(CONFLICT) for e in k.journal.pending(limit=50))
+    if conflicted and not k.journal.renumberable():
+        return t("staff.numbering_conflict", lang)
+    return None  # no conflict, or one the kiosk repairs by itself on its next try
+
+
 def dashboard() -> dict:
     """What the staff first page shows."""
     k, lang = kiosk(), _lang()
+    problem = numbering_problem(k, lang)
+
+    def error_words(e) -> str:
+        # The server's code means nothing to a librarian: a conflict row says what happened, in words.
+        if problem and e.state == "pending" and (e.last_error or "").startswith(CONFLICT):
+            return problem
+        return e.last_error or ""
+
     return {
         "devices": k.devices.statuses(),
         "status": status_bar(k, lang),
         "journal": k.journal.counts(),
+        "numbering_problem": problem,
         "recent": [{"sequence": e.sequence, "type": e.type, "item": e.payload.get("item_barcode"), "state": e.state,
-                    "attempts": e.attempts, "error": e.last_error or "", "occurred_at": e.occurred_at}
+                    "attempts": e.attempts, "error": error_words(e), "occurred_at": e.occurred_at}
                    for e in k.journal.recent(15)],
         "backend": k.reachability.snapshot(),
         "last_receipt": k.receipts.last_text,

@@ -137,13 +137,17 @@ class SyncWorker:
     def heartbeat(self) -> bool:
         """Tell the backend the kiosk is alive; True if it answered."""
         try:
-            self.circulator.backend.heartbeat(__version__, self.device_statuses(), self.journal.counts()["pending"])
+            answer = self.circulator.backend.heartbeat(__version__, self.device_statuses(),
+                                                       self.journal.counts()["pending"])
         except BackendError as exc:
             if self.reachability:
                 self.reachability.failed(getattr(exc, "detail", "") or str(exc))
             return False
         if self.reachability:
             self.reachability.ok()
+        if answer.last_sequence is not None and self.journal.needs_start():
+            # A new or replaced journal learns where to number from before its first event.
+            self.journal.start_after(answer.last_sequence)
         return True
 
     def _run(self) -> None:

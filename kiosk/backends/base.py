@@ -215,6 +215,7 @@ class Heartbeat:
     ok: bool
     kiosk_id: str
     server_time: str
+    last_sequence: int | None = None  # the highest sequence the server has for this kiosk; None if not told
 
 
 class Backend(Protocol):

@@ -128,8 +128,11 @@ class CentralBackend:
         """POST /kiosks/heartbeat."""
         data = self._call("POST", "/kiosks/heartbeat", "en",
                           {"version": version, "devices": devices, "journal_pending": journal_pending})
+        last = data.get("last_sequence")
+        # An older server does not send it: None, so the kiosk treats its numbering as not known.
+        last = last if isinstance(last, int) and not isinstance(last, bool) and last >= 0 else None
         return Heartbeat(ok=bool(data.get("ok")), kiosk_id=data.get("kiosk_id") or "",
-                         server_time=data.get("server_time") or "")
+                         server_time=data.get("server_time") or "", last_sequence=last)
 
 
 def _error_code(data: Any) -> str | None:

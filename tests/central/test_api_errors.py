@@ -89,6 +89,15 @@ def test_bad_field_message_in_spanish(kiosk):
     assert error_of(response, 400)["message"] == "Falta el campo 'item_barcode'."
 
 
+def test_a_misread_barcode_is_explained_in_spanish_without_english(kiosk):
+    """GIVEN Accept-Language es WHEN an item barcode's check digit is wrong THEN the whole message is Spanish:
+    the field is named and the reason is the Spanish identifier sentence, with no English in it."""
+    response = kiosk.post("/circulation/checkin", _event(item_barcode="31234000000017"), language="es")
+    message = error_of(response, 400)["message"]
+    assert "item_barcode" in message and "El último dígito de este código no coincide" in message
+    assert "does not match" not in message
+
+
 def test_the_edges_of_the_allowed_numbers_and_dates_are_accepted(kiosk, library):
     """GIVEN an offline checkout with the largest allowed sequence, made at the first moment of 1970 (where a kiosk
     clock with a flat battery restarts) WHEN sent THEN it is recorded like any other, on SQLite and PostgreSQL."""

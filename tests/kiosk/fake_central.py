@@ -1,7 +1,8 @@
 """A small but real fake of the central server (protocol/API.md) on a loopback port, in a thread.
 
 It has behaviour: a few patrons and items in dicts, loans, stored outcomes by event_id (so a
-replay returns the same answer with ``replayed: true``), sequence conflicts, a bearer token,
+replay returns the same answer with ``replayed: true``, checked BEFORE the sequence, as the real server
+does), sequence conflicts (409), the heartbeat's ``last_sequence``, a bearer token,
 Accept-Language, and switchable trouble: ``down`` (the port really closes: connection
 refused), ``slow`` (answers after ``delay`` seconds, having done nothing yet), ``lost`` (does
 the work, then answers late: a lost response), ``500`` (a server error, nothing done).
@@ -58,6 +59,7 @@ class FakeCentral:
         self.received: Counter = Counter()  # event_id -> how many times it arrived
         self.requests: list[tuple[str, str, dict | None, dict]] = []  # method, path, body, headers
         self.heartbeats: list[dict] = []
+        self.tells_last_sequence = True  # False: answers heartbeats like a server from before last_sequence
         self.on_circulation = None  # called with (kind, body) when an event arrives, before it is decided
         self._release = threading.Event()
         self._server = None
@@ -220,7 +222,11 @@ class FakeCentral:
         def heartbeat():
             with fake.lock:
                 fake.heartbeats.append(request.get_json(silent=True) or {})
-            return jsonify({"ok": True, "kiosk_id": "test-kiosk", "server_time": dt.datetime.now().isoformat()})
+                last_sequence = max(fake.sequences, default=0)  # like the real server: highest stored, 0 if none
+            answer = {"ok": True, "kiosk_id": "test-kiosk", "server_time": dt.datetime.now().isoformat()}
+            if fake.tells_last_sequence:
+                answer["last_sequence"] = last_sequence
+            return jsonify(answer)
 
         return app
 

@@ -136,6 +136,16 @@ def test_given_a_heartbeat_when_sent_then_the_server_gets_devices_and_backlog(ba
     assert central.heartbeats[-1] == {"version": "0.1.0", "devices": {"scanner": "ready"}, "journal_pending": 3}
 
 
+def test_given_a_heartbeat_when_answered_then_the_servers_last_sequence_comes_back(backend, central):
+    """GIVEN no events THEN last_sequence 0; GIVEN the server stored sequence 7 THEN 7; GIVEN a server from
+    before last_sequence THEN None (the kiosk treats its numbering as not known)."""
+    assert backend.heartbeat("0.1.0", {}, 0).last_sequence == 0
+    backend.checkout(_event(7, patron_barcode=MARIA, item_barcode=BOOK1))
+    assert backend.heartbeat("0.1.0", {}, 0).last_sequence == 7
+    central.tells_last_sequence = False
+    assert backend.heartbeat("0.1.0", {}, 0).last_sequence is None
+
+
 def test_given_the_backend_registry_when_a_kind_is_built_then_central_is_there_and_unknown_is_clear():
     section = BackendSection(kind="central", url="http://127.0.0.1:1", token="t")
     assert isinstance(build_backend(section), CentralBackend)

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from kiosk.backends.base import Heartbeat
 from kiosk.backends.central import CentralBackend
 from kiosk.circulation import Circulator
 from kiosk.journal import Journal
@@ -128,10 +129,14 @@ def test_given_a_started_worker_when_stopped_then_its_thread_ends():
             def counts():
                 return {"pending": 0, "acked": 0, "refused": 0}
 
+            @staticmethod
+            def needs_start():
+                return False
+
         class backend:
             @staticmethod
             def heartbeat(version, devices, pending):
-                return None
+                return Heartbeat(ok=True, kiosk_id="test-kiosk", server_time="", last_sequence=0)
 
     worker = SyncWorker(IdleCirculator(), poll_seconds=30, heartbeat_seconds=30)
     worker.start()

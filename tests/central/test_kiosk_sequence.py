@@ -1,0 +1,155 @@
+"""A kiosk's sequence after a lost journal: the heartbeat's last_sequence, replay before the sequence check,
+and the real kiosk Journal/Circulator against the real server over HTTP (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from central.models import CirculationEvent
+from central.openapi import openapi_document
+from kiosk.backends.central import CentralBackend
+from kiosk.circulation import Circulator
+from kiosk.clock import ManualClock
+from kiosk.journal import Journal
+from kiosk.sync import SyncWorker
+from tests.conftest import free_port
+
+
+def last_sequence(kiosk) -> int:
+    """The heartbeat's answer for this kiosk."""
+    response = kiosk.post("/kiosks/heartbeat", {"version": "0.1.0", "devices": {}, "journal_pending": 0})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["last_sequence"]
+
+
+def stored_events(database, kiosk_id: str = "k1") -> list[tuple[int, str]]:
+    """(sequence, event_id) of every event the server keeps for a kiosk, by sequence."""
+    with database.reader() as session:
+        rows = session.execute(sa.select(CirculationEvent.sequence, CirculationEvent.id)
+                               .where(CirculationEvent.kiosk_id == kiosk_id).order_by(CirculationEvent.sequence))
+        return [tuple(row) for row in rows]
+
+
+def test_heartbeat_answers_the_highest_sequence_stored_for_this_kiosk_only(kiosk, other_kiosk, library):
+    """GIVEN no events THEN last_sequence is 0; GIVEN kiosk 1 sent sequences 1, 2 and 7 (a refusal too) and
+    kiosk 2 sent 40 WHEN kiosk 1 sends a heartbeat THEN it answers 7, and kiosk 2 hears 40."""
+    assert last_sequence(kiosk) == 0
+    kiosk.event("checkout", sequence=1, patron_barcode=library.maria, item_barcode=library.sharks)
+    kiosk.event("checkout", sequence=2, patron_barcode=library.maria, item_barcode=library.encyclopedia)  # refused
+    kiosk.event("checkin", sequence=7, item_barcode=library.sharks)
+    other_kiosk.event("checkin", sequence=40, item_barcode=library.bear)
+    assert last_sequence(kiosk) == 7 and last_sequence(other_kiosk) == 40
+
+
+def test_a_known_event_id_is_replayed_before_its_sequence_is_checked(kiosk, library, database):
+    """GIVEN events A (sequence 1) and B (sequence 2) were applied WHEN A is sent again with B's sequence, or
+    with a sequence never used THEN the stored outcome of A comes back (replayed, 200, not 409) and nothing is
+    stored; WHEN a NEW event uses sequence 2 THEN it is a 409."""
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    first = kiosk.event("checkout", event_id=a, sequence=1, patron_barcode=library.maria, item_barcode=library.sharks)
+    kiosk.event("checkout", event_id=b, sequence=2, patron_barcode=library.maria, item_barcode=library.bear)
+    for sequence in (2, 50):
+        again = kiosk.event("checkout", event_id=a, sequence=sequence, patron_barcode=library.maria,
+                            item_barcode=library.sharks)
+        assert again == {**first, "replayed": True}
+    assert stored_events(database) == [(1, a), (2, b)] and last_sequence(kiosk) == 2
+    clash = kiosk.event_response("checkout", sequence=2, patron_barcode=library.maria, item_barcode=library.dragon)
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "sequence_conflict"
+
+
+def test_the_openapi_document_describes_last_sequence():
+    """GIVEN the OpenAPI document WHEN the heartbeat answer is read THEN last_sequence is a required integer >= 0."""
+    schema = openapi_document()["components"]["schemas"]["HeartbeatResponse"]
+    assert schema["properties"]["last_sequence"]["type"] == "integer"
+    assert schema["properties"]["last_sequence"]["minimum"] == 0 and "last_sequence" in schema["required"]
+
+
+# ----- the real kiosk parts against the real server on a loopback port ------------------------------------
+
+
+@pytest.fixture
+def kiosk_parts(server, tmp_path):
+    """Opens kiosk journals on one path with the real CentralBackend (token-one = k1); closes them after."""
+    opened = []
+
+    def open_kiosk(url: str = server.removesuffix("/api/v1")):
+        journal = Journal(tmp_path / "journal.db", ManualClock())
+        backend = CentralBackend(url, "token-one", timeout=10, connect_timeout=2)
+        circulator = Circulator(journal, backend)
+        opened.append((journal, backend))
+        return journal, circulator, SyncWorker(circulator)
+
+    yield open_kiosk
+    for journal, backend in opened:
+        backend.close()
+        journal.close()
+
+
+def delete_journal(journal: Journal) -> None:
+    """Close the journal and delete its files, as a reimage would."""
+    journal.close()
+    for suffix in ("", "-wal", "-shm"):
+        journal.path.with_name(journal.path.name + suffix).unlink(missing_ok=True)
+
+
+def three_checkouts(open_kiosk, library) -> Journal:
+    journal, circulator, _ = open_kiosk()
+    for book in (library.sharks, library.bear, library.dragon):
+        outcome = circulator.perform("checkout", item_barcode=book, patron_barcode=library.maria)
+        assert outcome.state == "acked", outcome
+    return journal
+
+
+def test_e2e_a_kiosk_whose_journal_was_deleted_continues_with_sequence_4(kiosk_parts, library, database):
+    """GIVEN a kiosk made 3 checkouts through the real server WHEN its journal file is deleted and a new one
+    starts THEN its next checkout is numbered 4 and goes through, and the server keeps 1..4."""
+    delete_journal(three_checkouts(kiosk_parts, library))
+    journal, circulator, _ = kiosk_parts()
+    outcome = circulator.perform("checkout", item_barcode=library.sharks2, patron_barcode=library.sam)
+    assert outcome.state == "acked" and outcome.event.sequence == 4 and outcome.result.loan.due_date
+    assert [seq for seq, _ in stored_events(database)] == [1, 2, 3, 4]
+    assert stored_events(database)[-1] == (4, outcome.event.event_id)
+
+
+def test_e2e_unreachable_at_the_start_then_renumbered_and_applied_exactly_once(kiosk_parts, library, database):
+    """GIVEN a kiosk made 3 checkouts, its journal was deleted, and the new journal's first two returns were
+    recorded while the server could not be reached (sequences 1 and 2) WHEN the sync worker sends them to the
+    real server THEN they are renumbered 4 and 5 in order with their event_ids, each stored exactly once."""
+    delete_journal(three_checkouts(kiosk_parts, library))
+    journal, offline, _ = kiosk_parts(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    returns = [offline.perform("checkin", item_barcode=book).event for book in library.lenas[:2]]
+    assert [e.sequence for e in returns] == [1, 2] and journal.renumberable()
+    journal.close()
+
+    journal, _, worker = kiosk_parts()
+    result = worker.run_once()
+    assert result.settled == 2 and result.remaining == 0
+    assert [journal.get(e.event_id).sequence for e in returns] == [4, 5]
+    assert stored_events(database)[3:] == [(4, returns[0].event_id), (5, returns[1].event_id)]
+    assert all(journal.get(e.event_id).result["replayed"] is False for e in returns)  # applied, once
+    assert not journal.renumberable()
+
+
+def test_e2e_a_journal_restored_from_an_old_copy_is_not_renumbered(kiosk_parts, library, database, tmp_path):
+    """GIVEN a kiosk made 3 checkouts and its journal was put back from a copy taken after the first WHEN the
+    next checkout is numbered 2 THEN the real server answers sequence_conflict, the row stays pending as 2,
+    and the server still keeps only the 3 first events."""
+    import shutil
+
+    journal, circulator, _ = kiosk_parts()
+    circulator.perform("checkout", item_barcode=library.sharks, patron_barcode=library.maria)
+    journal.close()
+    shutil.copy(journal.path, tmp_path / "old-copy.db")
+    journal, circulator, _ = kiosk_parts()
+    for book in (library.bear, library.dragon):
+        circulator.perform("checkout", item_barcode=book, patron_barcode=library.maria)
+    delete_journal(journal)
+    shutil.copy(tmp_path / "old-copy.db", journal.path)
+
+    journal, circulator, worker = kiosk_parts()
+    outcome = circulator.perform("checkout", item_barcode=library.sharks2, patron_barcode=library.sam)
+    assert outcome.state == "rejected" and outcome.event.sequence == 2 and "sequence_conflict" in outcome.error
+    assert worker.run_once().failed and journal.get(outcome.event.event_id).sequence == 2
+    assert [seq for seq, _ in stored_events(database)] == [1, 2, 3]
