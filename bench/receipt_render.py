@@ -1,25 +1,37 @@
 """Receipt rendering time for a 10-item receipt: plain text, HTML preview, ESC/POS through python-escpos Dummy.
 
 Prints one row per renderer (mean, p50, p99 per receipt in ms, and output size), plus the
-decoder reading the ESC/POS bytes back. Run: python bench/receipt_render.py
+decoder reading the ESC/POS bytes back; then a serial printer over a real socat pty pair (a fake
+printer answering DLE EOT at once): one status query the python-escpos way (read 16 bytes, which
+waits out the timeout) against ours, and whole receipts with six status queries each.
+Run: python bench/receipt_render.py
 """
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from escpos.printer import Dummy  # noqa: E402
+from escpos.printer import Dummy, Serial  # noqa: E402
+
+from bench.scan_latency import start_socat  # noqa: E402
 
 from drivers.escpos_decode import decode  # noqa: E402
 from drivers.printer_escpos import EscPosPrinter  # noqa: E402
+from drivers.escpos_serial import ask_serial_status  # noqa: E402
 from drivers.receipt import Receipt, ReceiptLine, render_escpos, render_html, render_text  # noqa: E402
+from drivers.registry import build_device  # noqa: E402
+from tests.drivers.fake_printer import FakeSerialPrinter  # noqa: E402
 
 ROUNDS = 300
+SERIAL_RECEIPTS = 20
+STATUS_TIMEOUT = 1.5  # the printer default
 
 RECEIPT = Receipt(
     library_name="Biblioteca Escolar Lincoln",
@@ -81,7 +93,49 @@ def main() -> int:
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         print(f"{label:<34}{statistics.mean(times):>10.3f}{statistics.median(times):>10.3f}{p99:>10.3f}"
               f"{size:>8} {unit}", flush=True)
+    return serial_figures()
+
+
+def serial_figures() -> int:
+    """Status query and whole-receipt times on a serial printer at the far end of a socat pty pair."""
+    if shutil.which("socat") is None:
+        print("socat is not installed (apt-get install socat); serial figures skipped.")
+        return 1
+    with tempfile.TemporaryDirectory() as directory:
+        proc, device, peer = start_socat(Path(directory))
+        fake = FakeSerialPrinter(peer, device)
+        fake.start()
+        try:
+            print(f"\nSerial printer on a socat pty, status_timeout {STATUS_TIMEOUT} s, fake printer answers at once")
+            print(f"{'what':<52}{'mean ms':>10}{'max ms':>10}")
+            print("-" * 72)
+            port = Serial(str(device), timeout=STATUS_TIMEOUT)
+            port.open()
+            try:
+                old = [_ms(lambda: port.query_status(b"\x10\x04\x01")) for _ in range(2)]
+                new = [_ms(lambda: ask_serial_status(port.device, b"\x10\x04\x01", STATUS_TIMEOUT))
+                       for _ in range(50)]
+            finally:
+                port.close()
+            printer = build_device("printer", "bench", {"driver": "serial", "devfile": str(device),
+                                                        "status_timeout": STATUS_TIMEOUT})
+            receipts = [_ms(lambda: printer.print_receipt(RECEIPT)) for _ in range(SERIAL_RECEIPTS)]
+            for label, times in (("one DLE EOT, python-escpos query_status (read 16)", old),
+                                 ("one DLE EOT, drivers.escpos_serial (answer byte)", new),
+                                 (f"whole receipt, 6 status queries ({SERIAL_RECEIPTS} receipts)", receipts)):
+                print(f"{label:<52}{statistics.mean(times):>10.1f}{max(times):>10.1f}", flush=True)
+        finally:
+            fake.stop()
+            proc.terminate()
+            proc.wait(5)
     return 0
+
+
+def _ms(function) -> float:
+    """How long one call takes, in ms."""
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
 
 
 if __name__ == "__main__":

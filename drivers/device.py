@@ -4,6 +4,10 @@ Subclasses say how to open the hardware, serve it until it is lost or stopped, a
 This class owns the reconnect loop the design asks of every driver: a device that loses its
 port goes DISCONNECTED and retries every ``reconnect_interval`` seconds, so it is READY again
 soon after it comes back; the kiosk's device manager only starts, stops and listens.
+
+Each start() is a *run* with its own stop Event. A thread stuck in hardware when stop() gives up
+waiting keeps its own (set) event, so a later start() cannot revive it: when the hardware lets it
+go it ends quietly, without publishing, instead of becoming a second reader on the same port.
 """
 from __future__ import annotations
 
@@ -30,34 +34,58 @@ class InputDevice:
         self.status = DeviceStatus.STOPPED
         self.detail = ""
         self._publish: Publish | None = None
-        self._stop = threading.Event()
+        self._run_stop = threading.Event()  # the current run's; each start() makes a new one
+        self._run_stop.set()
+        self._own = threading.local()  # .stop on a device thread: the event of that thread's run
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
 
     # -- the interface the kiosk uses ------------------------------------------------------
     def start(self, publish: Publish) -> None:
-        """Start the device thread; events go to ``publish`` (called on the device thread)."""
+        """Start the device thread; events go to ``publish`` (called on the device thread).
+
+        Starting a device that is already running does nothing (one reader per port).
+        """
         if self._thread is not None and self._thread.is_alive():
             return
         self._publish = publish
-        self._stop.clear()
+        stop = threading.Event()
+        self._run_stop = stop
         self._set_status(DeviceStatus.CONNECTING, "")
-        self._thread = threading.Thread(target=self._run, name=f"device-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(stop,), name=f"device-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 3.0) -> None:
         """Stop the thread and release the hardware; returns once the thread has ended (or timeout)."""
-        self._stop.set()
+        self._run_stop.set()
         self._interrupt()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        self._set_status(DeviceStatus.STOPPED, "")
+            if thread.is_alive():
+                log.warning("device=%s thread still busy in the hardware after %.1f s; it ends when "
+                            "the hardware lets go", self.name, timeout)
+        self._change_status(DeviceStatus.STOPPED, "")  # also when a listener stops us from our own thread
 
     @property
     def running(self) -> bool:
         """True while the device thread is alive."""
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def _stop(self) -> threading.Event:
+        """The stop flag to obey: on a device thread its own run's, elsewhere the current run's."""
+        return getattr(self._own, "stop", None) or self._run_stop
+
+    def _stopped_run(self) -> bool:
+        """True on a device thread whose run was stopped: its status no longer counts."""
+        own = getattr(self._own, "stop", None)
+        return own is not None and own.is_set()
+
+    def _superseded_run(self) -> bool:
+        """True on a device thread whose run was stopped and replaced by a newer start()."""
+        own = getattr(self._own, "stop", None)
+        return own is not None and own is not self._run_stop
 
     # -- what subclasses provide -----------------------------------------------------------
     def _open(self) -> Any:
@@ -79,39 +107,45 @@ class InputDevice:
         return ""
 
     # -- shared machinery ------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, stop: threading.Event) -> None:
+        self._own.stop = stop  # self._stop on this thread is this run's event, whatever start() does later
+        while not stop.is_set():
             try:
                 handle = self._open()
             except (MissingDependency, DeviceConfigError) as exc:
                 # Retrying cannot fix a missing package or a wrong setting: say so once and wait.
                 self._set_status(DeviceStatus.ERROR, str(exc))
-                self._stop.wait(5.0)
+                stop.wait(5.0)
                 continue
             except (DeviceUnavailable, OSError) as exc:
                 self._set_status(DeviceStatus.DISCONNECTED, _reason(exc))
-                self._stop.wait(self.reconnect_interval)
+                stop.wait(self.reconnect_interval)
                 continue
             try:
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 self._set_status(DeviceStatus.READY, self._ready_detail())
                 self._serve(handle)
             except (DeviceUnavailable, OSError) as exc:
-                if not self._stop.is_set():
-                    self._set_status(DeviceStatus.DISCONNECTED, _reason(exc))
+                self._set_status(DeviceStatus.DISCONNECTED, _reason(exc))
             except Exception as exc:  # noqa: BLE001 -- a driver bug must not end the device for good
-                log.exception("device=%s unexpected failure; reopening", self.name)
+                if not stop.is_set():
+                    log.exception("device=%s unexpected failure; reopening", self.name)
                 self._set_status(DeviceStatus.ERROR, f"Unexpected failure: {exc}")
             finally:
                 try:
                     self._close(handle)
                 except Exception:  # noqa: BLE001
                     log.debug("device=%s close failed", self.name, exc_info=True)
-            self._stop.wait(self.reconnect_interval)
+            stop.wait(self.reconnect_interval)
 
     def _set_status(self, status: DeviceStatus, detail: str) -> None:
         """Record a status; publish and log it only when it changes (no repeat every retry)."""
+        if self._stopped_run():
+            return  # a stopped run's late news would overwrite the newer run's status
+        self._change_status(status, detail)
+
+    def _change_status(self, status: DeviceStatus, detail: str) -> None:
         with self._status_lock:
             if status == self.status and detail == self.detail:
                 return
@@ -126,8 +160,8 @@ class InputDevice:
     def _emit(self, event: DeviceEvent) -> None:
         """Hand an event to the listener; a listener's bug must not kill the device thread."""
         publish = self._publish
-        if publish is None:
-            return
+        if publish is None or self._superseded_run():
+            return  # an old thread released by the hardware after a restart speaks for nobody
         try:
             publish(event)
         except Exception:  # noqa: BLE001

@@ -26,6 +26,7 @@ from typing import Any
 from drivers.errors import CoverOpen, PaperOut, PrinterError, PrinterOffline
 from drivers.escpos_file import bounded_file_printer
 from drivers.escpos_profile import check_encoding, check_profile, import_escpos, render_bytes
+from drivers.escpos_serial import ask_serial_status
 from drivers.escpos_status import (
     DLE_EOT, QUERY_OFFLINE_CAUSE, QUERY_PAPER, QUERY_PRINTER, looks_like_status, parse_status,
 )
@@ -81,16 +82,23 @@ class EscPosPrinter:
         self._answers_status: bool | None = None  # learnt: does this printer reply to DLE EOT?
         self._lock = threading.Lock()
         self._publish: Publish | None = None
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the current status thread's; each start() makes a new one
         self._thread: threading.Thread | None = None
 
     # -- device interface ----------------------------------------------------------------------
     def start(self, publish: Publish | None = None) -> None:
-        """Begin reporting status; with ``status_interval`` > 0 a thread polls paper and cover."""
+        """Begin reporting status; with ``status_interval`` > 0 a thread polls paper and cover.
+
+        Starting a printer that is already started does nothing (one status thread).
+        """
+        if self._thread is not None and self._thread.is_alive():
+            return
         self._publish = publish
-        self._stop.clear()
+        # A fresh event per run: a thread stop() gave up waiting for still sees its own stop.
+        self._stop = stop = threading.Event()
         self._set_status(DeviceStatus.CONNECTING, "")
-        self._thread = threading.Thread(target=self._watch, name=f"printer-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self._watch, args=(stop,), name=f"printer-{self.name}",
+                                        daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -182,6 +190,8 @@ class EscPosPrinter:
             where = self.devfile
         try:
             device.open()
+        except PrinterError:
+            raise  # already a sentence (drivers.escpos_file: "... is not plugged in.")
         except Exception as exc:  # noqa: BLE001 -- DeviceNotFoundError, USBError, OSError ...
             raise PrinterOffline(f"The receipt printer ({where}) cannot be reached; check that it is "
                                  f"switched on and connected. ({_short(exc)})") from exc
@@ -190,7 +200,7 @@ class EscPosPrinter:
         return device
 
     def _query(self, device, mid_receipt: bool = False) -> PrinterStatus:
-        """DLE EOT 1, 2 and 4 through python-escpos' query_status; None where there is no answer."""
+        """DLE EOT 1, 2 and 4 (python-escpos' query_status; escpos_serial on serial lines)."""
         if not self.check_status or self._answers_status is False:
             return PrinterStatus(online=True, paper="unknown", detail="")
         answers = {}
@@ -211,6 +221,9 @@ class EscPosPrinter:
         if sock is not None:
             sock.settimeout(self.status_timeout)
         try:
+            if self.connection == "serial":
+                # One byte, returned as soon as it arrives (python-escpos waits out the timeout).
+                return ask_serial_status(device.device, DLE_EOT + bytes([n]), self.status_timeout)
             reply = device.query_status(DLE_EOT + bytes([n]))
         except (socket.timeout, TimeoutError):
             return None
@@ -236,12 +249,12 @@ class EscPosPrinter:
                                   "the receipt may be incomplete. Check the printer and print it again.")
         return PrinterOffline(f"The receipt printer stopped answering{f' ({_short(exc)})' if exc else ''}.")
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
+    def _watch(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             self.printer_status()
             if self.status_interval <= 0 or not self.check_status:
                 return
-            self._stop.wait(self.status_interval)
+            stop.wait(self.status_interval)
 
     def _record(self, status: PrinterStatus) -> None:
         problem = status.problem()

@@ -151,6 +151,9 @@ class SerialItemPad(InputDevice):
             self._stop.wait(self.tag_poll_interval)
 
     def _close(self, port) -> None:
+        if self._superseded_run():
+            _close_quietly(port)  # an old run released late: close its own port, not the new run's
+            return
         self._drop_port()
         with self._state_lock:
             had_tags, self._present = bool(self._present), ()

@@ -140,7 +140,8 @@ class SerialScanner(InputDevice):
             self._emit(event)
 
     def _close(self, port) -> None:
-        self._port = None
+        if self._port is port:  # an old run released late must not forget the new run's port
+            self._port = None
         try:
             port.close()
         except Exception:  # noqa: BLE001 -- closing a vanished port may fail; nothing to do

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.drivers.fake_printer import FakeNetworkPrinter
+from tests.drivers.fake_printer import FakeNetworkPrinter, FakeSerialPrinter
 
 
 class EventLog:
@@ -162,6 +162,15 @@ def events() -> EventLog:
 def network_printer():
     """A real TCP 'network printer' on 127.0.0.1 (see tests/drivers/fake_printer.py)."""
     printer = FakeNetworkPrinter()
+    printer.start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture
+def serial_printer(socat_pair):
+    """A fake serial receipt printer on the peer end of a socat pty pair; the driver opens ``.device``."""
+    printer = FakeSerialPrinter(socat_pair.peer, socat_pair.device)
     printer.start()
     yield printer
     printer.stop()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -150,3 +151,22 @@ def test_given_python_escpos_status_helpers_when_asking_the_fake_printer_then_th
         finally:
             device.close()
     assert make_printer(network_printer).printer_status().paper == "out"
+
+
+def test_given_a_started_printer_when_started_again_then_one_status_thread_runs_and_stop_ends_it(
+        network_printer, events):
+    """GIVEN a printer whose status thread runs WHEN start() is called again THEN there is still exactly
+    one status thread, and stop() leaves none."""
+    printer = make_printer(network_printer, status_interval=60)
+
+    def threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "printer-counter" and t.is_alive()]
+
+    printer.start(events)
+    try:
+        events.wait_for(lambda e: isinstance(e, StatusChanged) and e.status == "ready")
+        printer.start(events)
+        assert len(threads()) == 1
+    finally:
+        printer.stop()
+    assert threads() == [] and printer.status.value == "stopped"

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html.parser
+import os
+from pathlib import Path
 
 import pytest
 from escpos.printer import Dummy
 
-from drivers.errors import CoverOpen, DeviceConfigError, PaperOut
+from drivers.errors import CoverOpen, DeviceConfigError, PaperOut, PrinterOffline
 from drivers.escpos_decode import decode
 from drivers.printer_escpos import EscPosPrinter
 from drivers.receipt import Receipt, ReceiptLine, render_escpos, render_html, render_text
@@ -171,3 +173,43 @@ def test_given_a_file_printer_on_a_fifo_nobody_reads_when_printing_then_offline_
     printer = build_device("printer", "lp", {"driver": "file", "devfile": str(fifo), "timeout": 0.3})
     with pytest.raises(PrinterOffline, match="cannot be reached"):
         printer.print_receipt(RECEIPT)
+
+
+def test_given_a_file_printer_under_dev_that_is_missing_when_printing_then_not_plugged_in_and_no_file_made():
+    """GIVEN a File printer at a /dev path that does not exist (an unplugged /dev/usb/lp0) WHEN printing
+    THEN PrinterOffline says it is not plugged in, and no ordinary file appears in its place."""
+    missing = Path(f"/dev/kiosk-test-lp-{os.getpid()}")
+    assert not missing.exists()
+    printer = build_device("printer", "lp", {"driver": "file", "devfile": str(missing)})
+    try:
+        with pytest.raises(PrinterOffline) as caught:
+            printer.print_receipt(RECEIPT)
+        assert str(caught.value) == f"The receipt printer at {missing} is not plugged in."
+        assert not missing.exists()
+    finally:
+        missing.unlink(missing_ok=True)  # only if a broken driver made it
+
+
+def test_given_an_ordinary_file_left_where_a_dev_printer_belongs_when_printing_then_not_plugged_in():
+    """GIVEN an ordinary file at a /dev printer path (left while it was unplugged) WHEN printing
+    THEN PrinterOffline says it is not plugged in, and the file receives nothing."""
+    leftover = Path(f"/dev/kiosk-test-lp-{os.getpid()}")
+    try:
+        leftover.write_bytes(b"")
+    except OSError:
+        pytest.skip("/dev is not writable here (needs root)")
+    try:
+        printer = build_device("printer", "lp", {"driver": "file", "devfile": str(leftover)})
+        with pytest.raises(PrinterOffline, match="is not plugged in"):
+            printer.print_receipt(RECEIPT)
+        assert leftover.read_bytes() == b""
+    finally:
+        leftover.unlink(missing_ok=True)
+
+
+def test_given_a_file_printer_outside_dev_that_is_missing_when_printing_then_the_file_is_created(tmp_path):
+    """GIVEN a File printer at a missing path outside /dev (a file for testing) WHEN printing
+    THEN the file is created and holds the receipt."""
+    target = tmp_path / "receipts.bin"
+    build_device("printer", "lp", {"driver": "file", "devfile": str(target)}).print_receipt(RECEIPT)
+    assert decode(target.read_bytes()).cuts == 1
