@@ -68,7 +68,7 @@ class Decoded:
 
 
 class _Truncated(Exception):
-    pass
+    """The byte stream ended inside a command (the rest is reported as incomplete)."""
 
 
 class _Reader:

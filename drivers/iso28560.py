@@ -118,7 +118,7 @@ def compact(text: str, scheme: int | None = None) -> tuple[int, bytes]:
         if scheme == UTF8:
             return scheme, text.encode("utf-8")
     except (ValueError, UnicodeEncodeError):
-        pass
+        pass  # the text has a character this scheme cannot hold: the same sentence as an unknown scheme
     raise TagError(f"'{text[:30]}' cannot be written with {SCHEME_NAMES[scheme] if 0 <= scheme < 8 else scheme} compaction.")
 
 
