@@ -119,3 +119,38 @@ def _log(request: EventRequest, result: dict) -> None:
     log.info("%s event=%s kiosk=%s seq=%d patron=%s item=%s ok=%s refusal=%s offline=%s replayed=%s",
              request.type, request.event_id, request.kiosk_id, request.sequence, patron,
              mask_barcode(request.item_barcode), result["ok"], refusal, request.offline, result["replayed"])
+
+
+def record_station_event(db: Database, clock: SystemClock, station_id: str, request, language: str, *,
+                         event_id: str | None = None, occurred_at: datetime | None = None,
+                         offline: bool = False) -> dict:
+    """Apply one circulation request from a station that does not number its own events.
+
+    The circulation desk's pages and the SIP2 server (each SIP2 login is a station) call this:
+    ``request`` is a ``protocol.wire`` CheckoutRequest, CheckinRequest or RenewRequest, and the
+    station's next sequence is taken under its row lock, so its events keep a gapless order like a
+    kiosk's. ``event_id`` makes a repeat exactly-once (the stored outcome comes back with
+    ``replayed: true``); a fresh one is made when it is None. ``station_id`` must be a Kiosk row.
+    """
+    import uuid
+
+    event_id = event_id or str(uuid.uuid4())
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        with db.reader() as session:
+            stored = session.get(CirculationEvent, event_id)
+            if stored is not None:
+                return {**stored.result, "replayed": True}
+            last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
+                                  .where(CirculationEvent.kiosk_id == station_id))
+        payload = request.to_dict()
+        event = EventRequest(kiosk_id=station_id, event_id=event_id, sequence=int(last) + 1, type=request.TYPE,
+                             occurred_at=occurred_at or clock.now(), offline=offline,
+                             item_barcode=request.item_barcode,
+                             patron_barcode=getattr(request, "patron_barcode", None), payload=payload)
+        try:
+            return record_event(db, clock, event, language)
+        except SequenceConflict:
+            # Another request from the same station took that number first; number again.
+            if attempt == MAX_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
