@@ -1,6 +1,8 @@
 """Assembly in one place: build the kiosk's parts from its config, taking any of them ready-made.
 
-Tests pass a fake backend, their own journal or devices, a manual clock, and start no threads.
+Every part gets what it needs when it is built (the hub included) and subscribes itself there;
+nothing is wired afterwards. Tests pass a fake backend, their own journal or devices, a manual
+clock, and start no threads.
 """
 from __future__ import annotations
 
@@ -9,16 +11,18 @@ import threading
 from dataclasses import dataclass, field
 
 from kiosk.backends import build_backend
-from kiosk.circulation import Circulator, OfflinePolicy
 from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
-from kiosk.devices import DeviceManager
-from kiosk.events import Broker
-from kiosk.found_devices import FoundDevices
-from kiosk.journal import Journal
-from kiosk.receipts import ReceiptDesk
-from kiosk.session import Session
-from kiosk.sync import Reachability, SyncWorker
+from kiosk.hardware.discovery import FoundDevices
+from kiosk.hardware.manager import DeviceManager
+from kiosk.hardware.pads import PadRouter
+from kiosk.hub import Hub
+from kiosk.outbox.circulator import Circulator, OfflinePolicy
+from kiosk.outbox.journal import Journal
+from kiosk.outbox.sender import Reachability, SyncWorker
+from kiosk.session.machine import Session
+from kiosk.session.receipts import ReceiptDesk
+from kiosk.web.sse import Broker
 
 log = logging.getLogger("kiosk")
 
@@ -56,6 +60,7 @@ class Kiosk:
 
     config: KioskConfig
     clock: object
+    hub: Hub
     journal: Journal
     backend: object
     broker: Broker
@@ -64,13 +69,15 @@ class Kiosk:
     receipts: ReceiptDesk
     session: Session
     devices: DeviceManager
+    pads: PadRouter
     sync: SyncWorker
     ticker: Ticker
     found: FoundDevices = field(default_factory=FoundDevices)  # discovery, started by the staff device page
     threads_started: bool = False
 
     def start_threads(self) -> None:
-        """Start the sync worker (which re-sends what a crash left pending) and the idle ticker."""
+        """Start the hub's dispatcher, the sync worker (which re-sends what a crash left pending) and the ticker."""
+        self.hub.start()
         self.sync.start()
         self.ticker.start()
         self.threads_started = True
@@ -80,44 +87,35 @@ class Kiosk:
         self.broker.close()
         self.ticker.stop(1.0)
         self.found.stop()
-        self.sync.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
         self.devices.stop()
+        self.hub.stop(1.0)
+        self.sync.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
         close = getattr(self.backend, "close", None)
         if close:
             close()
         self.journal.close()
 
 
-def _settled(outcome, session: Session, devices: DeviceManager) -> None:
-    """A circulation answer was committed: the screen's line, then any RFID security bit waiting for it."""
-    try:
-        session.settled(outcome)
-    finally:
-        devices.pads.settled(outcome)
-
-
 def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | None = None,
               journal: Journal | None = None, clock=None, policy: OfflinePolicy | None = None) -> Kiosk:
-    """Wire the kiosk's parts; devices are started, background threads are not."""
+    """Build the kiosk's parts in the order they need each other; devices are started, threads are not."""
     clock = clock or SystemClock()
-    broker = Broker()
+    hub = devices.hub if devices is not None else Hub()
+    broker = Broker(hub=hub)
     journal = journal or Journal(config.journal.path, clock)
     backend = backend or build_backend(config.backend)
-    reachability = Reachability(clock, on_change=lambda: broker.publish("backend"))
-    circulator = Circulator(journal, backend, policy, notify=lambda: broker.publish("journal"))
-    devices = devices or DeviceManager(config.devices, clock=clock, lang=config.kiosk.languages[0])
-    devices.on_change = broker.publish  # "devices" (a status) or "scans" (the staff screen's last scans)
-    devices.pads.journal = journal
+    devices = devices or DeviceManager(config.devices, hub=hub, clock=clock)
+    reachability = Reachability(clock, on_change=lambda: hub.changed("backend"))
+    circulator = Circulator(journal, backend, policy, hub=hub, device_statuses=devices.status_words)
     receipts = ReceiptDesk(config.kiosk.library_name, devices.printer, clock)
     session = Session(backend=backend, circulator=circulator, rules=config.identifiers, settings=config.kiosk,
-                      clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
-                      reachability=reachability)
-    circulator.on_settled = lambda outcome: _settled(outcome, session, devices)
-    circulator.numbering.device_statuses = devices.status_words  # its heartbeat reports the devices too
-    devices.start(session)
+                      clock=clock, receipts=receipts, hub=hub, reachability=reachability)
+    pads = PadRouter(clock, hub=hub, session=session, journal=journal, pad_of=devices.device_of,
+                     scan_log=devices.scans, lang=config.kiosk.languages[0])
     sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
                       max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)
-    return Kiosk(config=config, clock=clock, journal=journal, backend=backend, broker=broker,
+    devices.start()
+    return Kiosk(config=config, clock=clock, hub=hub, journal=journal, backend=backend, broker=broker,
                  reachability=reachability, circulator=circulator, receipts=receipts, session=session,
-                 devices=devices, sync=sync, ticker=Ticker(session.tick),
-                 found=FoundDevices(on_change=lambda: broker.publish("discovery")))
+                 devices=devices, pads=pads, sync=sync, ticker=Ticker(session.tick),
+                 found=FoundDevices(on_change=lambda: hub.changed("discovery")))

@@ -7,7 +7,7 @@ import click
 
 from drivers.registry import REGISTRY
 from kiosk.config import ConfigError, KioskConfig, load_config
-from kiosk.journal import JournalError
+from kiosk.outbox.journal import JournalError
 
 
 def _load(path: str) -> KioskConfig:

@@ -16,7 +16,7 @@ from typing import Any
 
 from drivers.registry import KINDS as DEVICE_KINDS
 from kiosk.config_reader import ConfigError, Reader, read_toml
-from kiosk.device_settings import DeviceSection, merge, override_path, read_overrides
+from kiosk.hardware.settings import DeviceSection, merge, override_path, read_overrides
 from protocol.circulation import LANGUAGES
 from protocol.identifiers import IdentifierRules
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from central.models import CirculationEvent
 from central.openapi import openapi_document
 from kiosk.backends.central import CentralBackend
-from kiosk.circulation import Circulator
+from kiosk.outbox.circulator import Circulator
 from kiosk.clock import ManualClock
-from kiosk.journal import Journal
-from kiosk.sync import SyncWorker
+from kiosk.outbox.journal import Journal
+from kiosk.outbox.sender import SyncWorker
 from tests.conftest import free_port
 
 

@@ -7,8 +7,8 @@ import dataclasses
 from drivers.errors import TagError
 from drivers.events import CardTap, ItemTag, StatusChanged, TagsChanged
 from drivers.status import DeviceStatus
-from kiosk.device_settings import DeviceSection
-from kiosk.view import state_view
+from kiosk.hardware.settings import DeviceSection
+from kiosk.web.view import state_view
 from tests.kiosk.fake_central import BOOK1, BOOK2, SAM
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from drivers.events import ItemTag
 from kiosk.config import DeviceSection
-from kiosk.devices import DeviceManager
-from kiosk.view import state_view
+from kiosk.hardware.manager import DeviceManager
+from kiosk.web.view import state_view
 from tests.kiosk.fake_central import BOOK1, BOOK2, SAM, SAM_CARD
 
 
@@ -106,7 +106,7 @@ def test_given_a_device_that_fails_to_start_when_started_then_its_status_carries
         return BrokenReader()
 
     manager = DeviceManager([DeviceSection("reader", "card_reader", "usb", {"driver": "usb"})], build=build)
-    manager.start(session=None)
+    manager.start()
     assert manager.statuses()["reader"] == {"kind": "card_reader", "driver": "usb", "status": "error",
                                             "detail": "The card reader is not plugged in.", "origin": "config"}
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from kiosk.backends.central import CentralBackend
-from kiosk.circulation import Circulator
-from kiosk.journal import Journal
+from kiosk.outbox.circulator import Circulator
+from kiosk.outbox.journal import Journal
 from tests.kiosk.fake_central import BOOK1, BOOK2, MARIA, TOKEN
 
 
@@ -140,7 +140,7 @@ def test_given_an_unknown_event_type_when_recorded_then_it_is_refused(journal):
 
 
 def test_given_a_folder_that_cannot_be_created_when_opened_then_a_clear_error_names_the_path(tmp_path):
-    from kiosk.journal import JournalError
+    from kiosk.outbox.journal import JournalError
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

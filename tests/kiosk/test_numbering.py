@@ -8,10 +8,10 @@ import threading
 import pytest
 
 from kiosk.backends.central import CentralBackend
-from kiosk.circulation import Circulator
-from kiosk.journal import Journal
-from kiosk.numbering import SendGate
-from kiosk.sync import SyncWorker
+from kiosk.outbox.circulator import Circulator
+from kiosk.outbox.journal import Journal
+from kiosk.backends.central_numbering import SendGate
+from kiosk.outbox.sender import SyncWorker
 from tests.kiosk.fake_central import BOOK1, BOOK2, BOOK3, BOOK4, BOOK5, MARIA, SAM, TOKEN
 
 

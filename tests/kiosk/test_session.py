@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.view import state_view
+from kiosk.web.view import state_view
 from tests.kiosk.fake_central import (
     BLOCKED, BOOK1, BOOK2, BOOK3, MARIA, REFERENCE, SAM, SAM_PIN, UNKNOWN_BOOK,
 )

@@ -8,9 +8,9 @@ import pytest
 
 from kiosk.backends.base import Heartbeat
 from kiosk.backends.central import CentralBackend
-from kiosk.circulation import Circulator
-from kiosk.journal import Journal
-from kiosk.sync import Reachability, SyncWorker, backoff_delay
+from kiosk.outbox.circulator import Circulator
+from kiosk.outbox.journal import Journal
+from kiosk.outbox.sender import Reachability, SyncWorker, backoff_delay
 from tests.kiosk.fake_central import BOOK1, BOOK2, BOOK3, MARIA, TOKEN
 
 

@@ -1,67 +1,21 @@
-"""Staff mode: behind the staff PIN, locks itself after a quiet spell.
+"""Staff mode's first page, the PIN pad and its lock (the guard itself is kiosk.web.guard).
 
 The first page shows device statuses, the journal (pending / acked / refused, recent events)
-and the last receipt. The device screen (kiosk.staff_devices) adds its routes to this blueprint,
-behind the same ``staff_only`` guard.
+and the last receipt.
 """
 from __future__ import annotations
 
-import functools
 import hmac
 import logging
-import threading
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import jsonify, redirect, render_template, request, session, url_for
 
-from kiosk.api import kiosk, status_bar
+from kiosk.backends.central_numbering import CONFLICT
 from kiosk.i18n import t
-from kiosk.numbering import CONFLICT
+from kiosk.web.guard import LOCKOUT_SECONDS, MAX_TRIES, _lang, _tries, bp, staff_only, unlocked
+from kiosk.web.screen import kiosk, status_bar
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger("kiosk.staff")
-
-MAX_TRIES = 5
-LOCKOUT_SECONDS = 60
-
-
-class _Tries:
-    """Wrong-PIN counter: after MAX_TRIES the PIN pad refuses for LOCKOUT_SECONDS."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.wrong = 0
-        self.locked_until = 0.0
-
-
-def _tries() -> _Tries:
-    return current_app.extensions.setdefault("kiosk_staff_tries", _Tries())
-
-
-def _lang() -> str:
-    return kiosk().config.kiosk.languages[0]
-
-
-def unlocked(extend: bool) -> bool:
-    """True while staff mode is open; ``extend`` counts this request as staff activity."""
-    k = kiosk()
-    until = session.get("staff_until")
-    now = k.clock.monotonic()
-    if not isinstance(until, (int, float)) or now >= until:
-        session.pop("staff_until", None)
-        return False
-    if extend:
-        session["staff_until"] = now + k.config.staff.lock_after_seconds
-    return True
-
-
-def staff_only(view):
-    """Guard for staff pages: the PIN page when locked."""
-    @functools.wraps(view)
-    def guarded(*args, **kwargs):
-        if not unlocked(extend=True):
-            return redirect(url_for("staff.home"))
-        return view(*args, **kwargs)
-    return guarded
 
 
 def numbering_problem(k, lang: str) -> str | None:
@@ -152,4 +106,3 @@ def status_json():
     if not unlocked(extend=False):
         return jsonify({"error": {"code": "locked", "message": t("staff.locked", _lang())}}), 401
     return jsonify(dashboard())
-from kiosk import staff_devices  # noqa: E402,F401  -- registers the device screen routes on bp

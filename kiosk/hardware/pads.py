@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 
 from drivers.events import TagsChanged
+from kiosk.hub import DEVICE_RESTARTED, INPUT, SETTLED
 from kiosk.i18n import t
 
 log = logging.getLogger("kiosk.devices")
@@ -27,17 +28,28 @@ PENDING_STATES = ("unanswered", "offline", "rejected")
 class PadRouter:
     """Turns TagsChanged into scans and keeps security bits in step with the journal."""
 
-    def __init__(self, clock, pad_of: Callable[[str], object | None], scan_log, lang: str = "en"):
+    def __init__(self, clock, *, hub, session, journal, pad_of: Callable[[str], object | None], scan_log,
+                 lang: str = "en"):
         self.clock = clock
+        self.session = session
+        self.hub = hub
         self.pad_of = pad_of  # pad name -> the running pad device (it may have been restarted)
         self.scan_log = scan_log
         self.lang = lang  # the staff screen's language, for the notes
-        self.journal = None  # set by bootstrap: a row may be acked while we were still looking
+        self.journal = journal  # a row may be acked while we were still looking
         self._lock = threading.Lock()
         self._seen: dict[str, set[str]] = {}  # pad -> tag uids on it at the last change
         self._acted: dict[str, set[str]] = {}  # pad -> item ids scanned while they stayed on it
         self._waiting: dict[str, tuple[str, str, bool]] = {}  # event_id -> (pad, item id, secured after)
         self._notes: deque[dict] = deque(maxlen=20)
+        hub.subscribe(INPUT, self._input)
+        hub.subscribe(SETTLED, self.settled)
+        hub.subscribe(DEVICE_RESTARTED, self.forget)
+
+    def _input(self, event) -> None:
+        if isinstance(event, TagsChanged):
+            self.tags_changed(event, self.session)
+            self.hub.changed("scans")
 
     def forget(self, pad: str) -> None:
         """The pad was restarted: whatever is on it counts as new."""
@@ -102,7 +114,7 @@ class PadRouter:
                 self.settled_event(outcome.event_id, row.state)
 
     def settled(self, outcome) -> None:
-        """A circulation outcome was committed (circulator.on_settled): finish a waiting security change."""
+        """A circulation outcome was committed (published on the hub): finish a waiting security change."""
         self.settled_event(outcome.event.event_id, outcome.state)
 
     def settled_event(self, event_id: str, state: str) -> None:

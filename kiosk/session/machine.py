@@ -21,14 +21,15 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 
+from drivers.events import CardTap, Scan
 from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable, Patron
-from kiosk.circulation import Circulator
 from kiosk.config import KioskSection
-from kiosk.receipts import ReceiptDesk
-from kiosk.session_data import MODES, Line, ScanOutcome, SessionData, line_for
-from kiosk.session_store import SessionStore
+from kiosk.hub import INPUT, SETTLED, Hub
+from kiosk.outbox.circulator import Circulator
+from kiosk.session.receipts import ReceiptDesk
+from kiosk.session.data import MODES, Line, ScanOutcome, SessionData, line_for
+from kiosk.session.store import SessionStore
 from protocol.identifiers import IdentifierError, IdentifierRules, classify, mask_barcode, normalize_card_uid
 
 log = logging.getLogger("kiosk.session")
@@ -41,13 +42,30 @@ class Session(SessionStore):
     """The kiosk's patron session."""
 
     def __init__(self, *, backend: Backend, circulator: Circulator, rules: IdentifierRules,
-                 settings: KioskSection, clock, receipts: ReceiptDesk,
-                 on_change: Callable[[], None] | None = None, reachability=None):
-        super().__init__(SessionData(lang=settings.languages[0]), clock, on_change, reachability)
+                 settings: KioskSection, clock, receipts: ReceiptDesk, hub: Hub | None = None, reachability=None):
+        hub = hub or Hub()
+        super().__init__(SessionData(lang=settings.languages[0]), clock, lambda: hub.changed("session"), reachability)
         self.backend, self.circulator, self.rules = backend, circulator, rules
         self.settings, self.receipts = settings, receipts
         self._action = threading.RLock()
         self.ending_since = 0.0
+        hub.subscribe(INPUT, self._input)
+        hub.subscribe(SETTLED, self.settled)
+
+    def _input(self, event) -> None:
+        """A read from a device, delivered by the hub (TagsChanged goes to the item pads instead)."""
+        if isinstance(event, Scan):
+            if event.problem:
+                # Half a barcode is never a code: the student sees why it did not work (English is the
+                # drivers' language; other screens show their own "could not read" sentence).
+                self.notify("driver_problem", problem=event.problem, fallback="scan.unreadable")
+            else:
+                self.scan(event.code, source=event.source)
+        elif isinstance(event, CardTap):
+            if event.problem:
+                self.notify("driver_problem", problem=event.problem, fallback="card.unreadable")
+            else:
+                self.card_tap(event.uid, source=event.source)
 
     # ----- events -------------------------------------------------------------------------
     def scan(self, code: str, source: str = "screen", allow_patron: bool = True) -> ScanOutcome:

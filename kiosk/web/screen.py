@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from kiosk.backends.base import BackendError, BackendUnavailable
 from kiosk.i18n import t
-from kiosk.view import account_view, state_view
+from kiosk.web.view import account_view, state_view
 
 bp = Blueprint("kiosk", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.backends.base import Patron
-from kiosk.circulation import Outcome
+from kiosk.outbox.circulator import Outcome
 
 MODES = ("checkout", "checkin", "renew")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from kiosk.session_data import Line, SessionData, line_for
+from kiosk.session.data import Line, SessionData, line_for
 
 
 class SessionStore:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kiosk import __version__
 from kiosk.backends.base import BackendError
-from kiosk.circulation import Circulator
+from kiosk.outbox.circulator import Circulator
 
 log = logging.getLogger("kiosk.sync")
 

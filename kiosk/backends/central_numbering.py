@@ -23,7 +23,7 @@ from typing import Any
 
 from kiosk import __version__
 from kiosk.backends.base import Backend, BackendError
-from kiosk.journal import Journal, JournalEvent
+from kiosk.outbox.journal import Journal, JournalEvent
 
 log = logging.getLogger("kiosk.numbering")
 CONFLICT = "sequence_conflict"

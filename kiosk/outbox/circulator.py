@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kiosk.backends.base import Backend, BackendError, BackendRejected, BackendUnavailable, CirculationResult
-from kiosk.journal import Journal, JournalEvent
-from kiosk.numbering import CONFLICT, Numbering
+from kiosk.hub import SETTLED, Hub
+from kiosk.outbox.journal import Journal, JournalEvent
+from kiosk.backends.central_numbering import CONFLICT, Numbering
 from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("kiosk.circulation")
@@ -60,14 +61,15 @@ class NoOfflineDecisions:
 class Circulator:
     """Records, sends and settles circulation events; safe to call from several threads."""
 
-    def __init__(self, journal: Journal, backend: Backend, policy: OfflinePolicy | None = None,
-                 notify: Callable[[], None] | None = None, on_settled: Callable[[Outcome], None] | None = None):
+    def __init__(self, journal: Journal, backend: Backend, policy: OfflinePolicy | None = None, *,
+                 hub: Hub | None = None, device_statuses: Callable[[], dict[str, str]] = dict):
         self.journal = journal
         self.backend = backend
         self.policy = policy or NoOfflineDecisions()
-        self._notify = notify or (lambda: None)
-        self.on_settled = on_settled or (lambda outcome: None)  # e.g. the screen's "not yet" line turns done
-        self.numbering = Numbering(journal, backend)
+        self.hub = hub or Hub()
+        self._notify = lambda: self.hub.changed("journal")
+        # the heartbeat that asks for the server's last sequence also reports the devices
+        self.numbering = Numbering(journal, backend, device_statuses)
         self._locks: dict[str, list] = {}  # event_id -> [lock, holders]
         self._locks_guard = threading.Lock()
 
@@ -140,10 +142,9 @@ class Circulator:
             else:
                 outcome = self._commit(event, result)
         if unanswered is None:
-            try:  # told outside the gate: a display hook must never hold up a renumbering
-                self.on_settled(outcome)
-            except Exception:  # the answer is committed; a display problem must not undo that
-                log.exception("on_settled failed for event %s", event.event_id)
+            # Told outside the gate: a display must never hold up a renumbering. The hub isolates
+            # its subscribers (the screen's "not yet" line, a pad's security bit).
+            self.hub.publish(SETTLED, outcome)
             return outcome
         return self._failed(event, "unanswered", unanswered, unanswered.detail or str(unanswered))
 
