@@ -31,6 +31,8 @@ INPUT = "input"  # drivers.events Scan, CardTap, TagsChanged: posted by the devi
 CHANGED = "changed"  # payload: a topic name for the screens ("session", "journal", "devices", ...)
 SETTLED = "settled"  # payload: a settled outbox outcome (the backend's answer is committed)
 DEVICE_RESTARTED = "device_restarted"  # payload: the device's name
+BACKEND_BACK = "backend_back"  # payload: None; the backend answers again (the sender and cache sync wake)
+UNANSWERED = "unanswered"  # payload: event ids a delivery pass could not get answered (yet)
 
 _STOP = object()
 

@@ -1,83 +1,75 @@
-"""The write-ahead journal: every checkout, checkin and renew is committed here before it is sent.
+"""The journal: every checkout, return and renewal is committed here before anything is sent or shown.
 
-SQLite in WAL mode with ``synchronous=FULL``, so a committed row survives a power cut. A row
-starts ``pending``; the backend's answer turns it ``acked`` or ``refused`` in one transaction
-before the screen says done. Rows are never deleted: the sequence stays gapless, and the
-``event_id`` (a UUID made here) is what makes re-sending exactly-once on the server.
-The journal keeps barcodes only, never a student's name.
-
-Numbering: a new (or replaced) journal continues after the server's last sequence for this kiosk
-(``numbering`` row, committed with the first event). A journal that started without knowing it
-(server unreachable) is marked so, and only such a journal may be renumbered after a
-``sequence_conflict`` (:meth:`Journal.renumber_after`); once the server has settled its lowest
-pending event its numbering is confirmed and never changes again.
+SQLite in WAL mode with ``synchronous=FULL``, so a committed row survives a power cut. The layout
+is kiosk/outbox/schema.py: immutable ``events`` and their ``deliveries`` (pending, delivered,
+parked), counted by triggers so :meth:`Journal.counts` costs the same at 300,000 events as at 10.
+The journal holds barcodes and typed requests and outcomes (protocol.wire), never a student's name.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from protocol.circulation import EVENT_TYPES
+from protocol.wire import CirculationEvent, CirculationOutcome, CirculationRequest, request_from_dict
 
-STATES = ("pending", "acked", "refused")
+from kiosk.backends.port import Delivery
+from kiosk.outbox import schema
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    event_id    TEXT PRIMARY KEY,
-    sequence    INTEGER NOT NULL UNIQUE,
-    type        TEXT NOT NULL CHECK (type IN ('checkout', 'checkin', 'renew')),
-    payload     TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acked', 'refused')),
-    result      TEXT,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    last_error  TEXT,
-    created_at  TEXT NOT NULL,
-    acked_at    TEXT
-);
-CREATE INDEX IF NOT EXISTS events_by_state ON events (state, sequence);
-CREATE TABLE IF NOT EXISTS numbering (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    start_after INTEGER NOT NULL,
-    known       INTEGER NOT NULL CHECK (known IN (0, 1))
-);
-"""
+STATES = schema.STATES
 
-# Keys whose values are people's names; the server may send them, the journal never keeps them.
-_NAME_KEYS = ("display_name", "hold_for")
-
-
-@dataclass(frozen=True)
-class JournalEvent:
-    """One row of the journal."""
-
-    event_id: str
-    sequence: int
-    type: str
-    payload: dict[str, Any]
-    occurred_at: str
-    state: str
-    result: dict[str, Any] | None
-    attempts: int
-    last_error: str | None
-    created_at: str
-    acked_at: str | None
-
-    def wire(self, offline: bool = False) -> dict[str, Any]:
-        """The body the central API expects for this event (same event_id on every send)."""
-        return {"event_id": self.event_id, "sequence": self.sequence, "occurred_at": self.occurred_at,
-                "offline": offline, **self.payload}
+_ENTRY = ("SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline, e.decision, e.retry_of, e.created_at,"
+          " d.state, d.attempts, d.last_error, d.outcome, d.rejection_code, d.rejection_message,"
+          " d.settled_at, d.resolution, d.resolution_note, d.retried_as, d.resolved_at"
+          " FROM deliveries d JOIN events e ON e.event_id = d.event_id ")
 
 
 class JournalError(RuntimeError):
     """The journal file cannot be opened or written; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event and where its delivery stands."""
+
+    event: CirculationEvent
+    state: str  # pending | delivered | parked
+    attempts: int = 0
+    last_error: str | None = None
+    outcome: CirculationOutcome | None = None  # the backend's answer, once delivered
+    decision: CirculationOutcome | None = None  # what the student was shown when the kiosk decided it
+    rejection_code: str | None = None
+    rejection_message: str | None = None
+    settled_at: str | None = None
+    resolution: str | None = None  # parked events staff dealt with: retried | resolved
+    note: str | None = None
+    retried_as: str | None = None
+    retry_of: str | None = None
+    created_at: str = ""
+    resolved_at: str | None = None
+
+    @property
+    def event_id(self) -> str:
+        """The event's UUID."""
+        return self.event.event_id
+
+    @property
+    def shown(self) -> CirculationOutcome | None:
+        """What the screen said: the backend's answer if there was one in time, else the kiosk's decision."""
+        return self.outcome or self.decision
+
+
+def _outcome(text: str | None) -> CirculationOutcome | None:
+    return CirculationOutcome.from_dict(json.loads(text)) if text else None
+
+
+def _json(outcome: CirculationOutcome | None) -> str | None:
+    return json.dumps(outcome.to_dict(), sort_keys=True) if outcome is not None else None
 
 
 class Journal:
@@ -92,11 +84,10 @@ class Journal:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: transactions are opened explicitly with BEGIN IMMEDIATE below.
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
-                                       timeout=10)
+            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            schema.prepare(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"The journal at {self.path} cannot be opened: {exc}") from exc
 
@@ -105,150 +96,184 @@ class Journal:
         with self._lock:
             self._db.close()
 
-    def record(self, type_: str, payload: dict[str, Any], *, server_last: int | None = None) -> JournalEvent:
-        """Commit a new ``pending`` event (new UUID, next sequence) and return it.
-
-        ``server_last`` is the server's last sequence for this kiosk when the caller asked (None when
-        it could not): a journal's first event numbers after it and keeps it, in the same transaction.
-        """
-        if type_ not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {type_!r}")
-        event_id = str(uuid.uuid4())
-        now = self.clock.now().isoformat(timespec="seconds")
-        with self._transaction():
-            self._start_if_new(server_last)
-            # The sequence is allocated inside the same transaction as the insert: gapless,
-            # even with two processes on one file (BEGIN IMMEDIATE takes the write lock first).
-            (last,) = self._db.execute(
-                "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM events), 0),"
-                " COALESCE((SELECT start_after FROM numbering), 0))").fetchone()
-            self._db.execute(
-                "INSERT INTO events (event_id, sequence, type, payload, occurred_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (event_id, last + 1, type_, json.dumps(payload, sort_keys=True), now, now))
-        return self.get(event_id)
-
-    def needs_start(self) -> bool:
-        """True while the journal holds no events and has not learned where its numbering starts."""
-        with self._lock:
-            return self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM events)"
-                                    " AND NOT EXISTS (SELECT 1 FROM numbering)").fetchone()[0] == 1
-
-    def start_after(self, server_last: int) -> bool:
-        """Number after the server's last sequence if the journal is still empty and unstarted; True if taken."""
-        with self._transaction():
-            return self._start_if_new(server_last)
-
-    def renumberable(self) -> bool:
-        """True if the numbering started without the server's last sequence and the server never confirmed it."""
-        with self._lock:
-            row = self._db.execute("SELECT known FROM numbering").fetchone()
-        return row is not None and row[0] == 0
-
-    def renumber_after(self, server_last: int) -> list[tuple[str, int, int]]:
-        """Give the pending events new sequences after ``server_last`` (order and event_ids kept), in one
-        transaction, and mark the numbering known; returns (event_id, old, new), empty if not renumberable."""
-        with self._transaction():
-            row = self._db.execute("SELECT known FROM numbering").fetchone()
-            if row is None or row[0] != 0:
-                return []
-            pending = self._db.execute(
-                "SELECT event_id, sequence FROM events WHERE state = 'pending' ORDER BY sequence").fetchall()
-            (settled_max,) = self._db.execute(
-                "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE state != 'pending'").fetchone()
-            base = max(server_last, settled_max)
-            # Negative first: the UNIQUE sequence is checked row by row, and old and new numbers overlap.
-            self._db.execute("UPDATE events SET sequence = -sequence WHERE state = 'pending'")
-            moves = [(event_id, old, base + n) for n, (event_id, old) in enumerate(pending, 1)]
-            self._db.executemany("UPDATE events SET sequence = ?, last_error = NULL WHERE event_id = ?",
-                                 [(new, event_id) for event_id, _, new in moves])
-            self._db.execute("UPDATE numbering SET start_after = ?, known = 1", (base,))
-        return moves
-
-    def _start_if_new(self, server_last: int | None) -> bool:
-        # Only a journal with no events starts its numbering: a journal with events (or one made
-        # before this table existed) keeps the numbers it has, and no row means "known".
-        cursor = self._db.execute(
-            "INSERT INTO numbering (id, start_after, known) SELECT 1, ?, ?"
-            " WHERE NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM numbering)",
-            (server_last or 0, 0 if server_last is None else 1))
-        return cursor.rowcount == 1
-
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield
+                yield self._db
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def settle(self, event_id: str, state: str, result: dict[str, Any]) -> bool:
-        """Record the backend's answer (acked or refused) in one transaction; False if already settled."""
-        if state not in ("acked", "refused"):
-            raise ValueError(f"an answer settles an event as acked or refused, not {state!r}")
-        now = self.clock.now().isoformat(timespec="seconds")
-        with self._transaction():
-            cursor = self._db.execute(
-                "UPDATE events SET state = ?, result = ?, acked_at = ?, attempts = attempts + 1, last_error = NULL"
-                " WHERE event_id = ? AND state = 'pending'",
-                (state, json.dumps(scrub_names(result), sort_keys=True), now, event_id))
-            # The server stored the lowest event still waiting: the numbering fits the server's, and
-            # from now on this journal is never renumbered.
-            if cursor.rowcount == 1:
-                self._db.execute(
-                    "UPDATE numbering SET known = 1 WHERE known = 0 AND NOT EXISTS (SELECT 1 FROM events"
-                    " WHERE state = 'pending' AND sequence < (SELECT sequence FROM events WHERE event_id = ?))",
-                    (event_id,))
+    def _now(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
+
+    # ----- writing --------------------------------------------------------------------------
+    def record(self, request: CirculationRequest, *, offline: bool = False,
+               decision: CirculationOutcome | None = None, occurred_at=None,
+               retry_of: str | None = None) -> CirculationEvent:
+        """Commit a new pending event (new UUID, next local sequence) and return it."""
+        with self._transaction() as db:
+            return self._insert(db, request, offline, decision, occurred_at, retry_of)
+
+    def _insert(self, db, request, offline, decision, occurred_at, retry_of) -> CirculationEvent:
+        event_id = CirculationEvent.new_id()
+        when = occurred_at or self.clock.now()
+        if decision is not None:
+            decision = CirculationOutcome.from_dict({**decision.to_dict(), "event_id": event_id})
+        # Allocated inside the insert's transaction: gapless even with two processes on one file
+        # (BEGIN IMMEDIATE takes the write lock first); MAX on the UNIQUE index is one look-up.
+        (last,) = db.execute("SELECT COALESCE(MAX(sequence), 0) FROM events").fetchone()
+        event = CirculationEvent(event_id=event_id, sequence=last + 1, occurred_at=when, request=request,
+                                 offline=offline)
+        db.execute("INSERT INTO events (event_id, sequence, type, patron, request, occurred_at, offline, decision,"
+                   " retry_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (event_id, event.sequence, request.TYPE, getattr(request, "patron_barcode", None),
+                    json.dumps(request.to_dict(), sort_keys=True),
+                    when.isoformat(), int(offline), _json(decision), retry_of, self._now()))
+        db.execute("INSERT INTO deliveries (event_id, sequence) VALUES (?, ?)", (event_id, event.sequence))
+        return event
+
+    def settle(self, deliveries: Sequence[Delivery]) -> list[Entry]:
+        """Commit the backend's answers in one transaction: outcomes delivered, rejections parked.
+
+        A transient rejection leaves its event pending with the reason noted. Returns the entries
+        that changed state (an event already settled stays as it was).
+        """
+        now, changed = self._now(), []
+        with self._transaction() as db:
+            for delivery in deliveries:
+                if delivery.outcome is not None:
+                    cursor = db.execute(
+                        "UPDATE deliveries SET state = 'delivered', outcome = ?, settled_at = ?, attempts = attempts + 1,"
+                        " last_attempt_at = ?, last_error = NULL WHERE event_id = ? AND state = 'pending'",
+                        (_json(delivery.outcome), now, now, delivery.event_id))
+                elif delivery.rejection.transient:
+                    db.execute("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
+                               " WHERE event_id = ? AND state = 'pending'",
+                               (now, delivery.rejection.detail[:500], delivery.event_id))
+                    continue
+                else:
+                    cursor = db.execute(
+                        "UPDATE deliveries SET state = 'parked', rejection_code = ?, rejection_message = ?,"
+                        " settled_at = ?, attempts = attempts + 1, last_attempt_at = ?, last_error = NULL"
+                        " WHERE event_id = ? AND state = 'pending'",
+                        (delivery.rejection.code, delivery.rejection.message[:500], now, now, delivery.event_id))
+                if cursor.rowcount:
+                    changed.append(delivery.event_id)
+        return [self.get(event_id) for event_id in changed]
+
+    def note_attempt(self, event_ids: Sequence[str], error: str) -> None:
+        """Count a send that got no answer; the events stay pending."""
+        now = self._now()
+        with self._transaction() as db:
+            db.executemany("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
+                           " WHERE event_id = ? AND state = 'pending'", [(now, error[:500], i) for i in event_ids])
+
+    def retry(self, event_id: str, note: str = "") -> CirculationEvent | None:
+        """Staff: send a parked event's request again as a new event at the end of the queue.
+
+        The new event keeps the original's occurred_at and offline flag (it is still what happened
+        then); the parked one is marked retried and points at it. None if it is not an open parked event.
+        """
+        entry = self.get(event_id)
+        if entry is None or entry.state != "parked" or entry.resolution is not None:
+            return None
+        with self._transaction() as db:  # the new event and the mark together, or neither
+            cursor = db.execute("UPDATE deliveries SET resolution = 'retried', resolution_note = ?, resolved_at = ?"
+                                " WHERE event_id = ? AND state = 'parked' AND resolution IS NULL",
+                                (note[:500] or None, self._now(), event_id))
+            if cursor.rowcount != 1:
+                return None  # another staff screen got there first
+            new = self._insert(db, entry.event.request, entry.event.offline, entry.decision,
+                               entry.event.occurred_at, event_id)
+            db.execute("UPDATE deliveries SET retried_as = ? WHERE event_id = ?", (new.event_id, event_id))
+        return new
+
+    def resolve(self, event_id: str, note: str) -> bool:
+        """Staff: mark a parked event dealt with, keeping their note; False if it is not an open parked event."""
+        with self._transaction() as db:
+            cursor = db.execute("UPDATE deliveries SET resolution = 'resolved', resolution_note = ?, resolved_at = ?"
+                                " WHERE event_id = ? AND state = 'parked' AND resolution IS NULL",
+                                (note[:500], self._now(), event_id))
         return cursor.rowcount == 1
 
-    def note_failure(self, event_id: str, error: str) -> None:
-        """Count a send that got no answer; the row stays pending for the sync worker."""
-        with self._lock:
-            self._db.execute("UPDATE events SET attempts = attempts + 1, last_error = ? WHERE event_id = ?",
-                             (error[:500], event_id))
-
-    def get(self, event_id: str) -> JournalEvent | None:
-        """One event by its id."""
-        rows = self._select("WHERE event_id = ?", (event_id,))
-        return rows[0] if rows else None
-
-    def pending(self, limit: int = 500) -> list[JournalEvent]:
-        """Pending events, oldest sequence first (the order they must be re-sent in)."""
-        return self._select("WHERE state = 'pending' ORDER BY sequence LIMIT ?", (limit,))
-
-    def find_pending(self, type_: str, payload: dict[str, Any]) -> JournalEvent | None:
-        """A pending event of the same kind for the same barcodes, so a retry re-uses its event_id."""
-        rows = self._select("WHERE state = 'pending' AND type = ? AND payload = ? ORDER BY sequence LIMIT 1",
-                            (type_, json.dumps(payload, sort_keys=True)))
-        return rows[0] if rows else None
-
-    def recent(self, limit: int = 20) -> list[JournalEvent]:
-        """The newest events, newest first (for the staff screen)."""
-        return self._select("ORDER BY sequence DESC LIMIT ?", (limit,))
-
+    # ----- reading --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        """How many events are pending, acked and refused."""
+        """pending, delivered, parked (all ever), parked_open (waiting for staff) and total: one indexed read."""
         with self._lock:
-            rows = self._db.execute("SELECT state, COUNT(*) FROM events GROUP BY state").fetchall()
-        found = dict(rows)
-        return {state: found.get(state, 0) for state in STATES}
+            found = dict(self._db.execute("SELECT name, n FROM counters").fetchall())
+        counts = {name: found.get(name, 0) for name in schema.COUNTERS}
+        counts["total"] = sum(counts[s] for s in STATES)
+        return counts
 
-    def _select(self, where: str, args: tuple) -> list[JournalEvent]:
+    def pending(self, limit: int = 500) -> list[CirculationEvent]:
+        """Pending events, lowest sequence first (the order they must be sent in)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT event_id, sequence, type, payload, occurred_at, state, result, attempts, last_error,"
-                f" created_at, acked_at FROM events {where}", args).fetchall()
-        return [JournalEvent(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5],
-                             json.loads(r[6]) if r[6] else None, r[7], r[8], r[9], r[10]) for r in rows]
+                "SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline FROM deliveries d"
+                " JOIN events e ON e.event_id = d.event_id WHERE d.state = 'pending' ORDER BY d.sequence LIMIT ?",
+                (limit,)).fetchall()
+        return [_event(*row) for row in rows]
+
+    def offline_checkouts(self, patron_barcode: str) -> int:
+        """How many checkouts the kiosk decided offline for this patron that are still waiting to be delivered."""
+        with self._lock:
+            (n,) = self._db.execute(
+                "SELECT COUNT(*) FROM events e JOIN deliveries d ON d.event_id = e.event_id WHERE e.patron = ?"
+                " AND e.type = 'checkout' AND e.offline = 1 AND d.state = 'pending'", (patron_barcode,)).fetchone()
+        return n
+
+    def get(self, event_id: str) -> Entry | None:
+        """One event and its delivery."""
+        rows = self._entries("WHERE d.event_id = ?", (event_id,))
+        return rows[0] if rows else None
+
+    def parked(self, limit: int = 100, open_only: bool = True) -> list[Entry]:
+        """Parked events, oldest first (only those waiting for staff unless ``open_only`` is False)."""
+        where = "WHERE d.state = 'parked'" + (" AND d.resolution IS NULL" if open_only else "")
+        return self._entries(where + " ORDER BY d.sequence LIMIT ?", (limit,))
+
+    def recent(self, limit: int = 20) -> list[Entry]:
+        """The newest events, newest first (for the staff screen)."""
+        return self._entries("ORDER BY d.sequence DESC LIMIT ?", (limit,))
+
+    def last_delivered_at(self) -> str | None:
+        """When the backend last answered an event (the newest settled delivery)."""
+        with self._lock:
+            row = self._db.execute("SELECT MAX(settled_at) FROM deliveries WHERE state != 'pending'").fetchone()
+        return row[0]
+
+    def integrity(self) -> str:
+        """SQLite's own check of the file: "ok" when it is sound."""
+        with self._lock:
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ----- a backend's own notes ------------------------------------------------------------------
+    def state_get(self, key: str) -> Any:
+        """A backend's note (JSON), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM backend_state WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def state_set(self, key: str, value: Any) -> None:
+        """Keep a backend's note (JSON), committed at once."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO backend_state (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def _entries(self, where: str, args: tuple) -> list[Entry]:
+        with self._lock:
+            rows = self._db.execute(_ENTRY + where, args).fetchall()
+        return [Entry(event=_event(r[0], r[1], r[2], r[3], r[4]), state=r[8], attempts=r[9], last_error=r[10],
+                      outcome=_outcome(r[11]), decision=_outcome(r[5]), rejection_code=r[12],
+                      rejection_message=r[13], settled_at=r[14], resolution=r[15], note=r[16], retried_as=r[17],
+                      retry_of=r[6], created_at=r[7], resolved_at=r[18]) for r in rows]
 
 
-def scrub_names(value: Any) -> Any:
-    """Replace people's names in a server answer with True, so the journal keeps barcodes only."""
-    if isinstance(value, dict):
-        return {k: (bool(v) if k in _NAME_KEYS and v else scrub_names(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_names(v) for v in value]
-    return value
+def _event(event_id: str, sequence: int, request: str, occurred_at: str, offline: int) -> CirculationEvent:
+    import datetime as dt
+
+    return CirculationEvent(event_id=event_id, sequence=sequence, occurred_at=dt.datetime.fromisoformat(occurred_at),
+                            request=request_from_dict(json.loads(request)), offline=bool(offline))

@@ -1,7 +1,7 @@
 """Staff mode's first page, the PIN pad and its lock (the guard itself is kiosk.web.guard).
 
-The first page shows device statuses, the journal (pending / acked / refused, recent events)
-and the last receipt.
+The first page shows device statuses, the outbox (online or not, what waits, what is parked with
+its reason in words, retry and resolve: kiosk.web.outbox_view), recent events and the last receipt.
 """
 from __future__ import annotations
 
@@ -10,42 +10,26 @@ import logging
 
 from flask import jsonify, redirect, render_template, request, session, url_for
 
-from kiosk.backends.central_numbering import CONFLICT
 from kiosk.i18n import t
+from kiosk.web import outbox_view
 from kiosk.web.guard import LOCKOUT_SECONDS, MAX_TRIES, _lang, _tries, bp, staff_only, unlocked
 from kiosk.web.screen import kiosk, status_bar
 
 log = logging.getLogger("kiosk.staff")
 
 
-def numbering_problem(k, lang: str) -> str | None:
-    """The sentence for staff when the server has this journal's numbers and the journal may not renumber."""
-    conflicted = any((e.last_error or "").startswith(CONFLICT) for e in k.journal.pending(limit=50))
-    if conflicted and not k.journal.renumberable():
-        return t("staff.numbering_conflict", lang)
-    return None  # no conflict, or one the kiosk repairs by itself on its next try
-
-
 def dashboard() -> dict:
     """What the staff first page shows."""
     k, lang = kiosk(), _lang()
-    problem = numbering_problem(k, lang)
-
-    def error_words(e) -> str:
-        # The server's code means nothing to a librarian: a conflict row says what happened, in words.
-        if problem and e.state == "pending" and (e.last_error or "").startswith(CONFLICT):
-            return problem
-        return e.last_error or ""
-
     return {
         "devices": k.devices.statuses(),
         "status": status_bar(k, lang),
         "journal": k.journal.counts(),
-        "numbering_problem": problem,
-        "recent": [{"sequence": e.sequence, "type": e.type, "item": e.payload.get("item_barcode"), "state": e.state,
-                    "attempts": e.attempts, "error": error_words(e), "occurred_at": e.occurred_at}
-                   for e in k.journal.recent(15)],
-        "backend": k.reachability.snapshot(),
+        "numbering_problem": outbox_view.numbering_problem(k, lang),
+        "outbox": outbox_view.overview(k, lang),
+        "parked": outbox_view.parked_rows(k, lang),
+        "recent": [outbox_view.row(k, e, lang) for e in k.journal.recent(15)],
+        "backend": k.monitor.snapshot(),
         "last_receipt": k.receipts.last_text,
         "session_state": k.session.d.state,
         "lock_after": k.config.staff.lock_after_seconds,
@@ -58,7 +42,9 @@ def home():
     lang = _lang()
     if not unlocked(extend=True):
         return render_template("kiosk/staff_pin.html", lang=lang, error=request.args.get("error"))
-    return render_template("kiosk/staff.html", lang=lang, data=dashboard(), config=kiosk().config)
+    notice = request.args.get("notice")
+    notice = t(f"staff.outbox.{notice}", lang) if notice in ("retried", "resolved", "gone", "need_note") else None
+    return render_template("kiosk/staff.html", lang=lang, data=dashboard(), config=kiosk().config, notice=notice)
 
 
 @bp.post("/unlock")
