@@ -120,7 +120,7 @@ def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | Non
     journal = journal or Journal(config.journal.path, clock)
     caches = Caches(journal.path.parent / "cache.db", clock)
     classifier = Classifier(config.identifiers, item_known=lambda code: caches.item(code) is not None)
-    devices = devices or DeviceManager(config.devices, hub=hub, clock=clock)
+    devices = devices or DeviceManager(config.devices, hub=hub, clock=clock, describe=classifier.describe)
     monitor = BackendMonitor(clock, max_backoff=config.sync.max_backoff_seconds,
                              on_change=lambda: hub.changed("backend"), on_back=lambda: hub.publish(BACKEND_BACK))
     backend = backend or build_backend(config.backend, BackendContext(

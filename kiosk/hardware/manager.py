@@ -64,8 +64,12 @@ class DeviceManager:
     """Owns the kiosk's devices for the life of the app."""
 
     def __init__(self, sections: Iterable[DeviceSection] = (), *, hub: Hub | None = None,
-                 build: Callable = build_device, clock=None):
+                 build: Callable = build_device, clock=None,
+                 describe: Callable[[str], tuple[str, str | None]] | None = None):
         self.hub = hub or Hub()
+        # The kiosk's one classifier (kiosk.session.classify.Classifier.describe), for the staff list:
+        # a book's barcode is shown whole, anything else (a card, a misread) to its last 4 characters.
+        self.describe = describe or (lambda code: ("unknown", None))
         self.build = build
         self._lock = threading.Lock()
         self._restart_lock = threading.Lock()  # one restart at a time
@@ -204,8 +208,8 @@ class DeviceManager:
                 self._set_status(event.source, event.status, event.detail, device)
                 return
             if isinstance(event, Scan):
-                self.scans.add(event.source, event.code, getattr(event, "kind", None), event.symbology,
-                               getattr(event, "problem", None))
+                kind, problem = ("unknown", event.problem) if event.problem else self.describe(event.code)
+                self.scans.add(event.source, event.code, kind, event.symbology, problem)
                 self.hub.changed("scans")
             elif isinstance(event, CardTap):
                 self.scans.add(event.source, event.uid, "card", event.technology, getattr(event, "problem", None))

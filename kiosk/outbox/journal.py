@@ -24,7 +24,7 @@ from kiosk.outbox import schema
 STATES = schema.STATES
 
 _ENTRY = ("SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline, e.decision, e.retry_of, e.created_at,"
-          " d.state, d.attempts, d.last_error, d.outcome, d.rejection_code, d.rejection_message,"
+          " d.state, d.attempts, d.last_error, d.outcome, d.decided_late, d.rejection_code, d.rejection_message,"
           " d.settled_at, d.resolution, d.resolution_note, d.retried_as, d.resolved_at"
           " FROM deliveries d JOIN events e ON e.event_id = d.event_id ")
 
@@ -172,6 +172,17 @@ class Journal:
             db.executemany("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
                            " WHERE event_id = ? AND state = 'pending'", [(now, error[:500], i) for i in event_ids])
 
+    def decide_late(self, event_id: str, decision: CirculationOutcome) -> bool:
+        """A live send got no answer in time and the offline policy decided: keep what the student was told.
+
+        From now on the event is forwarded as an offline one (it is being forwarded later, and the
+        server must apply it as of when it happened). False if it was answered meanwhile.
+        """
+        with self._transaction() as db:
+            cursor = db.execute("UPDATE deliveries SET decided_late = ? WHERE event_id = ? AND state = 'pending'"
+                                " AND decided_late IS NULL", (_json(decision), event_id))
+        return cursor.rowcount == 1
+
     def retry(self, event_id: str, note: str = "") -> CirculationEvent | None:
         """Staff: send a parked event's request again as a new event at the end of the queue.
 
@@ -210,12 +221,13 @@ class Journal:
         return counts
 
     def pending(self, limit: int = 500) -> list[CirculationEvent]:
-        """Pending events, lowest sequence first (the order they must be sent in)."""
+        """Pending events as they go on the wire, lowest sequence first (the order they must be sent in)."""
         with self._lock:
+            # A live event the kiosk decided after its send went unanswered goes out as offline.
             rows = self._db.execute(
-                "SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline FROM deliveries d"
-                " JOIN events e ON e.event_id = d.event_id WHERE d.state = 'pending' ORDER BY d.sequence LIMIT ?",
-                (limit,)).fetchall()
+                "SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline OR d.decided_late IS NOT NULL"
+                " FROM deliveries d JOIN events e ON e.event_id = d.event_id WHERE d.state = 'pending'"
+                " ORDER BY d.sequence LIMIT ?", (limit,)).fetchall()
         return [_event(*row) for row in rows]
 
     def offline_checkouts(self, patron_barcode: str) -> int:
@@ -267,9 +279,9 @@ class Journal:
         with self._lock:
             rows = self._db.execute(_ENTRY + where, args).fetchall()
         return [Entry(event=_event(r[0], r[1], r[2], r[3], r[4]), state=r[8], attempts=r[9], last_error=r[10],
-                      outcome=_outcome(r[11]), decision=_outcome(r[5]), rejection_code=r[12],
-                      rejection_message=r[13], settled_at=r[14], resolution=r[15], note=r[16], retried_as=r[17],
-                      retry_of=r[6], created_at=r[7], resolved_at=r[18]) for r in rows]
+                      outcome=_outcome(r[11]), decision=_outcome(r[5]) or _outcome(r[12]), rejection_code=r[13],
+                      rejection_message=r[14], settled_at=r[15], resolution=r[16], note=r[17], retried_as=r[18],
+                      retry_of=r[6], created_at=r[7], resolved_at=r[19]) for r in rows]
 
 
 def _event(event_id: str, sequence: int, request: str, occurred_at: str, offline: int) -> CirculationEvent:

@@ -7,7 +7,9 @@ only the sender sends. Two paths:
   online event, the sender is woken, and the screen waits for the answer at most
   ``answer_wait_seconds`` (not an HTTP timeout: a frozen server costs the first scan that long,
   and the monitor turns offline so the next scans decide at once). If no answer came in time the
-  line says "not yet": the event may have reached the server, so no local yes is promised for it.
+  offline policy decides as for a queued event; the decision is kept with the delivery and the
+  event is forwarded as offline from then on (it may have reached the server already: the server
+  answers an event id it has with its stored outcome, whatever the offline flag of the re-send).
 - **Queued**: the backend is away, or older events are still waiting (sending this one ahead of
   them could undo a return). The offline policy decides at once; a "no" is shown and nothing is
   journaled; a "yes" is journaled with ``offline = true``, the decision and the due date shown,
@@ -116,8 +118,16 @@ class Outbox:
         if not waiter.done.is_set():
             # The backend took too long: say so to the monitor now, so the next scans do not wait.
             self.monitor.failed(f"no answer within {self.answer_wait_seconds:g} s")
-        # Already journaled as a live event, it may even have reached the server: the student is told
-        # "not yet" (never a local yes the server might not share), and it is sent until answered.
+        # As for any transaction the library system cannot answer now, the offline policy decides. The
+        # decision is kept with the delivery, and the event is forwarded as offline from now on, so the
+        # server applies it as of when it happened (a return right after it must not come first).
+        decision = self.policy.decide(request, patron, lang)
+        if decision.ok and self.journal.decide_late(event.event_id, replace(decision, event_id=event.event_id)):
+            self._log(event, "unanswered, decided offline")
+            return submitted_from(self.journal.get(event.event_id))
+        entry = self.journal.get(event.event_id)
+        if entry.state != "pending":  # answered just now, after all
+            return submitted_from(entry)
         self._log(event, "unanswered")
         return Submitted("unanswered", None, event)
 

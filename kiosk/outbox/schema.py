@@ -7,7 +7,9 @@ Version 2 keeps two kinds of record apart:
   Triggers refuse every UPDATE and DELETE, so not even a bug can rewrite what happened.
 - ``deliveries``: one row per event saying where it stands: ``pending``, ``delivered`` (the
   backend's answer is kept) or ``parked`` (refused as a request; staff retry or resolve it with a
-  note, and the row says which). Never deleted.
+  note, and the row says which). ``decided_late`` keeps the offline policy's decision for an event
+  whose live send got no answer in time (the student was told that decision; it is forwarded as
+  offline). Never deleted.
 
 ``counters`` is kept by triggers in the same transactions, so the status bar's counts are one
 indexed read however long the journal grows (a busy kiosk writes 300,000 events in a few years).
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_attempt_at   TEXT,
     last_error        TEXT,
     outcome           TEXT,
+    decided_late      TEXT,
     rejection_code    TEXT,
     rejection_message TEXT,
     settled_at        TEXT,

@@ -59,6 +59,9 @@ class Classifier:
         except IdentifierError as exc:
             return Read("bad", problem=exc)
 
-    def kind_of(self, raw: str) -> str:
-        """Only the kind (for the staff screen's scan list, which masks anything not an item)."""
-        return self.code(raw).kind
+    def describe(self, raw: str) -> tuple[str, str | None]:
+        """(kind, problem in English) for the staff screen's scan list, which masks anything not a book."""
+        read = self.code(raw)
+        if read.kind == "bad":
+            return "unknown", read.problem.message("en")
+        return read.kind, None

@@ -90,8 +90,8 @@ class Session(SessionStore):
             self._activity()
             read = self.classifier.code(code)
             if read.kind == "bad":
-                log.info("unreadable scan from %s: %s", source, read.problem)
-                self._set(notice=("scan.unreadable", {}, "error"))
+                log.info("unreadable scan from %s: %s", source, read.problem)  # masked to 4 characters
+                self._set(notice=("identifier_problem", {"error": read.problem}, "error"))
                 return ScanOutcome()
             if read.kind == "cover":
                 log.info("cover barcode (%s) scanned from %s: asked for the library sticker", read.scheme, source)

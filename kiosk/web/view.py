@@ -17,6 +17,8 @@ def notice_text(notice, lang: str) -> str:
     key, values, _level = notice
     if key == "refusal":
         return refusal_text(values["code"], lang)
+    if key == "identifier_problem":  # protocol.identifiers words it in every language the kiosk speaks
+        return values["error"].message(lang)
     if key == "driver_problem":
         # A driver's own sentence ("the last digit does not match ...") is English; a screen in
         # another language shows its general "could not read" sentence instead of mixing languages.
@@ -48,6 +50,7 @@ def line_view(line, lang: str, today: dt.date) -> dict:
     return {
         "type": line.type,
         "barcode": line.item_barcode,
+        "event_id": line.event_id,  # the journal's id: staff and tests can follow one line to the server
         "title": line.title or t("line.unknown_title", lang),
         "status": line.status,
         "due_date": line.due_date.isoformat() if line.due_date else None,

@@ -456,8 +456,9 @@ def _event_problem(event) -> str | None:
 
 
 def _event_key(event: dict) -> tuple:
-    """What makes two sends the same event (the sequence may differ after a renumbering)."""
-    return tuple(event.get(k) for k in ("type", "patron_barcode", "item_barcode", "occurred_at", "offline"))
+    """What makes two sends the same event: the request and when it happened. A re-send may carry another
+    sequence (a renumbering) and ``offline: true`` where the first try said false (its answer never came)."""
+    return tuple(event.get(k) for k in ("type", "patron_barcode", "item_barcode", "occurred_at"))
 
 
 def _lang() -> str:

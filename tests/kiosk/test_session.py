@@ -208,14 +208,38 @@ def test_given_a_synced_patron_cache_when_the_server_is_down_then_a_scanned_card
     assert "saved on this kiosk" in v["notice"]["text"]
 
 
-def test_given_the_server_goes_down_mid_session_when_a_book_is_scanned_then_it_is_pending_not_done(kiosk, central):
-    """GIVEN a signed-in student WHEN the server dies before a book's live send THEN the line says "not yet"."""
+def test_given_the_server_goes_down_mid_session_when_a_book_is_scanned_then_it_is_decided_offline_and_kept(
+        kiosk, central):
+    """GIVEN a signed-in student WHEN the server dies before a book's live send THEN the offline policy decides
+    (saved, with a due date), the event waits in the journal, and it will be forwarded as offline."""
     kiosk.session.scan(SAM)
     central.go_down()
     kiosk.session.scan(BOOK1)
     line = view(kiosk)["lines"][0]
-    assert line["status"] == "pending" and "not checked out yet" in line["message"]
-    assert kiosk.journal.counts()["pending"] == 1
+    assert line["status"] == "ok" and "Saved" in line["message"] and line["due_text"]
+    assert kiosk.journal.counts()["pending"] == 1 and kiosk.journal.pending()[0].offline
+
+
+def test_given_the_policy_cannot_decide_when_a_live_send_is_unanswered_then_the_line_says_not_yet(
+        tmp_path, central, clock):
+    """GIVEN a kiosk that lends nothing offline WHEN the server dies before a book's live send THEN the line says
+    the book is not checked out yet, and the event is kept to be sent."""
+    from kiosk.app import create_app
+    from kiosk.config import load_config
+    from tests.kiosk.conftest import ENV, config_text, write_config
+
+    text = config_text(central.url, extra="\n[offline]\ncheckout_limit = 0\n")
+    app = create_app(load_config(write_config(tmp_path, text), env=ENV), clock=clock, start_threads=False)
+    k = app.extensions["kiosk"]
+    try:
+        k.session.scan(SAM)
+        central.go_down()
+        k.session.scan(BOOK1)
+        line = view(k)["lines"][0]
+        assert line["status"] == "pending" and "not checked out yet" in line["message"]
+        assert k.journal.counts()["pending"] == 1 and not k.journal.pending()[0].offline
+    finally:
+        k.close()
 
 
 def test_given_a_pending_book_when_scanned_again_then_it_is_not_journaled_twice(kiosk, central):
@@ -273,7 +297,8 @@ def test_given_a_cover_isbn_when_scanned_then_the_student_is_asked_for_the_stick
 
 def test_given_an_unreadable_barcode_when_scanned_then_the_child_is_asked_to_try_again(kiosk):
     kiosk.session.scan("12345")
-    assert view(kiosk)["notice"]["text"] == "We couldn't read that barcode. Please try again."
+    assert view(kiosk)["notice"]["text"] == ("A library barcode is 14 digits; this one has 5. "
+                                             "The label may be damaged or misread.")
 
 
 def test_given_a_patron_barcode_typed_in_the_book_field_when_scanned_then_it_does_not_sign_in(kiosk):
