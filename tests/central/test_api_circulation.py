@@ -196,8 +196,8 @@ def test_offline_late_return_is_fined_as_of_when_it_happened(kiosk, library, clo
 
 def _place_hold(app, patron_barcode: str, item_barcode: str) -> None:
     """Place a title-level hold directly in the database (placing holds is a later issue's API)."""
-    from central import records
-    from central.models import Hold
+    from central.circulation import records
+    from central.store.models import Hold
 
     db = app.extensions["central"].db
     with db.writer() as session, session.begin():

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from central.app import create_app
-from central.db import Database
+from central.store.db import Database
 from tests.central.conftest import MONDAY
 
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from central.models import CirculationEvent
-from central.openapi import openapi_document
+from central.api.openapi import openapi_document
+from central.store.models import CirculationEvent
 from kiosk.backends.central import CentralBackend
 from kiosk.circulation import Circulator
 from kiosk.clock import ManualClock

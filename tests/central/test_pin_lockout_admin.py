@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from central.app import create_app
 from central.cli import main
 from central.clock import FixedClock
-from central.db import Database
-from central.models import Patron
-from central.migrate import current_revision, downgrade, head_revision, schema_diff, upgrade
+from central.store.db import Database
+from central.store.migrate import current_revision, downgrade, head_revision, schema_diff, upgrade
+from central.store.models import Patron
 from tests.central.conftest import SCHOOL_TZ, Kiosk
 from tests.central.library import PIN
 

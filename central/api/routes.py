@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from central import events, patrons, validation
+from central.api import validation
+from central.api.openapi import openapi_document
+from central.api.validation import ApiError
+from central.circulation import events, patrons
 from central.messages import message
-from central.models import CirculationEvent, Kiosk
-from central.openapi import openapi_document
-from central.validation import ApiError
+from central.store.models import CirculationEvent, Kiosk
 from central.wsgi_log import masked_path
 from protocol.circulation import LANGUAGES
 

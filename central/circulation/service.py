@@ -1,6 +1,6 @@
 """Checkout, checkin and renew: decide with the pure rules, then change the records.
 
-Each function runs inside the caller's write transaction (central.events makes it idempotent) and
+Each function runs inside the caller's write transaction (central.circulation.events makes it idempotent) and
 returns the outcome dict sent to the kiosk. ``when`` is the moment that counts: now for online
 events, the kiosk's occurred_at for offline ones (so due dates and fines are as of that moment).
 
@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import records, rules
-from central.models import Fine, Hold, Loan, Patron
+from central.circulation import records, rules
+from central.store.models import Fine, Hold, Loan, Patron
 from protocol.circulation import Refusal
 
 OFFLINE_UNRECORDABLE = frozenset({"patron_unknown", "item_unknown", "item_on_loan"})

@@ -94,7 +94,7 @@ class Patron(Base):
     expires_on: Mapped[date]
     block_reason: Mapped[str | None] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
-    # Wrong PINs in a row since the last right one or the last lock (see central.pin_lockout).
+    # Wrong PINs in a row since the last right one or the last lock (see central.circulation.pin_lockout).
     pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     pin_locked_until: Mapped[datetime | None]
     # Locks in a row since the last right PIN or staff unlock: each one lasts twice as long as the last.

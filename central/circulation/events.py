@@ -15,10 +15,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from central import circulation
+from central.circulation import service
 from central.clock import SystemClock
-from central.db import Database
-from central.models import CirculationEvent, Kiosk
+from central.store.db import Database
+from central.store.models import CirculationEvent, Kiosk
 from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("central.circulation")
@@ -91,9 +91,9 @@ def _record_once(db: Database, clock: SystemClock, request: EventRequest, langua
         if clash is not None:
             raise SequenceConflict(request.sequence)
         now = clock.now()
-        when = circulation.Moment(at=request.occurred_at, day=clock.local_date(request.occurred_at),
+        when = service.Moment(at=request.occurred_at, day=clock.local_date(request.occurred_at),
                                   offline=True) if request.offline else \
-            circulation.Moment(at=now, day=clock.today())
+            service.Moment(at=now, day=clock.today())
         outcome = _apply(session, request, when, language)
         result = {"event_id": request.event_id, **outcome, "replayed": False}
         session.add(CirculationEvent(
@@ -103,13 +103,13 @@ def _record_once(db: Database, clock: SystemClock, request: EventRequest, langua
     return result
 
 
-def _apply(session, request: EventRequest, when: circulation.Moment, language: str) -> dict:
+def _apply(session, request: EventRequest, when: service.Moment, language: str) -> dict:
     if request.type == "checkout":
-        return circulation.checkout(session, request.patron_barcode, request.item_barcode, when, language)
+        return service.checkout(session, request.patron_barcode, request.item_barcode, when, language)
     if request.type == "renew":
-        return circulation.renew(session, request.patron_barcode, request.item_barcode, when, language)
+        return service.renew(session, request.patron_barcode, request.item_barcode, when, language)
     if request.type == "checkin":
-        return circulation.checkin(session, request.item_barcode, when, language)
+        return service.checkin(session, request.item_barcode, when, language)
     raise ValueError(f"unknown event type {request.type!r}")
 
 
