@@ -23,7 +23,7 @@ def create_app(config: KioskConfig | str | os.PathLike | None = None, *, backend
 
     ``config`` is a KioskConfig, a path, or None for $KIOSK_CONFIG (the demo config if unset).
     Devices are always started (simulated ones run no threads); ``start_threads`` starts the
-    hub's dispatcher, the sync worker and the idle ticker.
+    hub's dispatcher, the sender, the cache sync and the idle ticker.
     """
     if not isinstance(config, KioskConfig):
         config = load_config(config or os.environ.get("KIOSK_CONFIG") or DEMO_CONFIG)

@@ -58,7 +58,7 @@ class JournalSection:
 
 @dataclass(frozen=True)
 class SyncSection:
-    """[sync]: how the sync worker re-sends pending events and reports in."""
+    """[sync]: how the sender paces its tries and reports in (heartbeats)."""
 
     heartbeat_seconds: float = 30.0
     max_backoff_seconds: float = 60.0

@@ -8,6 +8,7 @@ without the batch endpoint (404) is sent one event per request instead, in the s
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -18,24 +19,18 @@ import requests
 
 from kiosk import __version__
 from kiosk.backends.central_numbering import CONFLICT, RESTORED, RESTORED_MESSAGE, WireNumbering
+from kiosk.backends.central_sync import CentralSync
 from kiosk.backends.port import (
     BackendAuthRefused, BackendRejected, BackendUnavailable, Capabilities, Delivery, NotSupported,
 )
 from protocol.identifiers import mask_barcode
 from protocol.wire import (
-    Account, BackendStatus, CachedItem, CachedPatron, CirculationEvent, CirculationOutcome, IdentifyOutcome,
-    IdentifyRequest, Item, LoanRules, SearchOutcome, SearchRequest, SyncPage, WireError,
+    Account, BackendStatus, CirculationEvent, CirculationOutcome, IdentifyOutcome, IdentifyRequest, Item,
+    SearchOutcome, SearchRequest, WireError,
 )
 
 log = logging.getLogger("kiosk.backend.central")
-SYNC_PAGE = 1000
-
-
-@dataclasses.dataclass(frozen=True)
-class CachedPatronWithBarcode(CachedPatron):
-    """A patron cache record with the barcode the server may send beside it (for offline checkouts after a tap)."""
-
-    barcode: str | None = None
+GAP = "sequence_gap"
 
 
 class _Store:
@@ -54,7 +49,7 @@ class _Store:
             self.memory[key] = value
 
 
-class CentralBackend:
+class CentralBackend(CentralSync):
     """Talks to ``/api/v1`` of the central server with the kiosk's bearer token."""
 
     name = "central"
@@ -175,8 +170,10 @@ class CentralBackend:
 
     def _heartbeat(self) -> tuple[int, dict]:
         report = self.report()
+        # kiosk_time: the server keeps this kiosk's clock offset and corrects its offline events' times by it.
         body = {"version": __version__, "devices": report.get("devices", {}),
-                "journal_pending": report.get("journal_pending", 0)}
+                "journal_pending": report.get("journal_pending", 0),
+                "kiosk_time": datetime.datetime.now().astimezone().isoformat()}
         data = self._ok(*self._call("POST", "/kiosks/heartbeat", "en", body))
         return 200, data
 
@@ -257,10 +254,12 @@ class CentralBackend:
             if status == 200:
                 self.numbering.confirm()
                 answers.append(Delivery(event.event_id, outcome=_outcome(data, event.event_id)))
-            elif status == 409 and code == CONFLICT and event.event_id not in (message or ""):
-                answers.append(Delivery(event.event_id, rejection=self._conflict(event)))
-                # Everything behind it carries numbers after it: it waits for the repair too.
-                answers.extend(Delivery(e.event_id, rejection=BackendRejected(CONFLICT, "waiting", transient=True))
+            elif status == 409 and code in (CONFLICT, GAP) and event.event_id not in (message or ""):
+                answers.append(Delivery(event.event_id, rejection=self._conflict(event) if code == CONFLICT else
+                                        BackendRejected(GAP, message or "an earlier event has not arrived",
+                                                        transient=True)))
+                # Everything behind it carries numbers after it: it waits too.
+                answers.extend(Delivery(e.event_id, rejection=BackendRejected(code, "waiting", transient=True))
                                for e in events[len(answers):])
                 return answers
             elif 400 <= status < 500:
@@ -269,44 +268,6 @@ class CentralBackend:
             else:
                 raise BackendUnavailable(f"the server answered HTTP {status}")
         return answers
-
-    # ----- delta sync ------------------------------------------------------------------------------------
-    def patrons(self, since: str | None) -> SyncPage:
-        """GET /sync/patrons: patron cache records changed after ``since``."""
-        params: dict[str, Any] = {"limit": SYNC_PAGE}
-        if since:
-            params["since"] = since
-        if self.with_pin_hash:
-            params["with_pin_hash"] = 1
-        data = self._sync("/sync/patrons", params)
-        records = []
-        for raw in data.get("records") or ():
-            base = CachedPatron.from_dict(raw)
-            barcode = raw.get("barcode") if isinstance(raw.get("barcode"), str) else None
-            records.append(CachedPatronWithBarcode(**dataclasses.asdict(base) | {"card_digests": base.card_digests},
-                                                   barcode=barcode))
-        return SyncPage(tuple(records), str(data.get("cursor") or since or ""), bool(data.get("more")),
-                        data.get("hash_key"))
-
-    def items(self, since: str | None) -> SyncPage:
-        """GET /sync/items: item cache records changed after ``since``."""
-        params: dict[str, Any] = {"limit": SYNC_PAGE}
-        if since:
-            params["since"] = since
-        data = self._sync("/sync/items", params)
-        return SyncPage(tuple(CachedItem.from_dict(r) for r in data.get("records") or ()),
-                        str(data.get("cursor") or since or ""), bool(data.get("more")))
-
-    def loan_rules(self) -> LoanRules:
-        """GET /sync/loan-rules: the loan policies and the calendar."""
-        return LoanRules.from_dict(self._sync("/sync/loan-rules", None))
-
-    def _sync(self, path: str, params: dict | None) -> dict:
-        status, data = self._call("GET", path, params=params)
-        if status in (404, 405):
-            raise NotSupported(f"the central server has no {path} yet")
-        return self._ok(status, data)
-
 
 def _outcome(data: Any, event_id: str) -> CirculationOutcome:
     """The server's outcome object (today's single-event answer or the batch's) as a CirculationOutcome."""

@@ -110,7 +110,7 @@ class PadRouter:
         elif outcome.state in PENDING_STATES and outcome.event_id:
             with self._lock:
                 self._waiting[outcome.event_id] = (source, item_id, secured)
-            # The sync worker may have settled the row between the scan's answer and this line.
+            # The sender may have settled the row between the scan's answer and this line.
             row = self.journal.get(outcome.event_id) if self.journal is not None else None
             if row is not None and row.state != "pending":
                 self.settled(row)

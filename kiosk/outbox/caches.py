@@ -4,9 +4,9 @@ A SQLite file next to the journal (``cache.db``): losing it loses nothing, the n
 fills it again. Patrons are found by the keyed hash of a scanned barcode or a tapped card UID
 (``protocol.wire.identifier_digest`` with the library's key from the sync), so the file lists no
 card numbers; it keeps the display name ("Maria G."), patron type, blocked/expired flags and
-whether a PIN is needed. A record may carry the patron's ``barcode`` (a server that sends it lets
-a student who TAPPED their card borrow offline: the forwarded checkout must name the borrower);
-without it a tapped card signs in offline for returns and account only.
+whether a PIN is needed. For a tapped card it keeps the patron's barcode sealed under that card's
+UID (``protocol.wire.seal_barcode``): only a tap of that very card opens it, so a student who taps
+can borrow offline and the forwarded checkout names the borrower.
 """
 from __future__ import annotations
 
@@ -16,19 +16,19 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from protocol.wire import CachedItem, CachedPatron, LoanRules, identifier_digest
+from protocol.wire import CachedItem, CachedPatron, LoanRules, identifier_digest, unseal_barcode
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS patrons (
     patron_key     TEXT PRIMARY KEY,
     barcode_digest TEXT NOT NULL,
-    record         TEXT NOT NULL,
-    barcode        TEXT
+    record         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS patrons_by_barcode ON patrons (barcode_digest);
 CREATE TABLE IF NOT EXISTS patron_cards (
-    card_digest TEXT PRIMARY KEY,
-    patron_key  TEXT NOT NULL
+    card_digest    TEXT PRIMARY KEY,
+    patron_key     TEXT NOT NULL,
+    sealed_barcode TEXT
 );
 CREATE INDEX IF NOT EXISTS cards_by_patron ON patron_cards (patron_key);
 CREATE TABLE IF NOT EXISTS items (
@@ -94,12 +94,12 @@ class Caches:
                     if record.deleted:
                         db.execute("DELETE FROM patrons WHERE patron_key = ?", (record.patron_key,))
                         continue
-                    barcode = getattr(record, "barcode", None)  # sent beside the record by some servers
-                    db.execute("INSERT OR REPLACE INTO patrons (patron_key, barcode_digest, record, barcode)"
-                               " VALUES (?, ?, ?, ?)", (record.patron_key, record.barcode_digest,
-                                                        json.dumps(record.to_dict()), barcode))
-                    db.executemany("INSERT OR REPLACE INTO patron_cards (card_digest, patron_key) VALUES (?, ?)",
-                                   [(card, record.patron_key) for card in record.card_digests])
+                    db.execute("INSERT OR REPLACE INTO patrons (patron_key, barcode_digest, record) VALUES (?, ?, ?)",
+                               (record.patron_key, record.barcode_digest, json.dumps(record.to_dict())))
+                    sealed = record.card_barcodes or (None,) * len(record.card_digests)
+                    db.executemany("INSERT OR REPLACE INTO patron_cards (card_digest, patron_key, sealed_barcode)"
+                                   " VALUES (?, ?, ?)", [(card, record.patron_key, seal)
+                                                         for card, seal in zip(record.card_digests, sealed)])
                 self._set_meta(db, "patrons_cursor", cursor)
                 self._set_meta(db, "patrons_synced_at", self.clock.now().isoformat(timespec="seconds"))
                 db.execute("COMMIT")
@@ -150,15 +150,21 @@ class Caches:
         return (CachedPatron.from_dict(json.loads(row[0])), barcode) if row else None
 
     def patron_by_card(self, card_uid: str) -> tuple[CachedPatron, str | None] | None:
-        """The cached patron whose card UID this is (and their barcode when the server sent it), or None."""
+        """The cached patron whose card UID this is, with their barcode opened by this card (None if not sealed)."""
         key = self._key_bytes()
         if key is None:
             return None
         with self._lock:
             row = self._db.execute(
-                "SELECT p.record, p.barcode FROM patron_cards c JOIN patrons p ON p.patron_key = c.patron_key"
+                "SELECT p.record, c.sealed_barcode FROM patron_cards c JOIN patrons p ON p.patron_key = c.patron_key"
                 " WHERE c.card_digest = ?", (identifier_digest(key, "card_uid", card_uid),)).fetchone()
-        return (CachedPatron.from_dict(json.loads(row[0])), row[1]) if row else None
+        if not row:
+            return None
+        try:
+            barcode = unseal_barcode(key, card_uid, row[1]) if row[1] else None
+        except (ValueError, UnicodeDecodeError):
+            barcode = None  # a damaged seal: the tap signs in, borrowing asks for the card's barcode
+        return CachedPatron.from_dict(json.loads(row[0])), barcode
 
     def item(self, barcode: str) -> CachedItem | None:
         """The cached item, or None."""

@@ -132,9 +132,13 @@ class Outbox:
         return Submitted("unanswered", None, event)
 
     def _kick(self) -> None:
+        # While the backend is away the sender keeps to its backoff: waking it for every scan would only
+        # repeat a failing send and compete with the scans for the journal.
+        if not self.monitor.online:
+            return
         if self.sender.running:
             self.sender.wake()
-        elif self.monitor.online:
+        else:
             self.sender.run_pass()  # tests and tools: deliver what waits while the backend answers
 
     def _release(self, event_ids) -> None:

@@ -204,5 +204,5 @@ def health():
     except Exception as exc:  # a broken journal is the one thing that makes the kiosk unhealthy
         return jsonify({"ok": False, "kiosk_id": k.config.kiosk.id, "error": str(exc)}), 503
     return jsonify({"ok": True, "kiosk_id": k.config.kiosk.id, "devices": k.devices.statuses(),
-                    "journal": counts, "backend": k.monitor.snapshot(),
+                    "journal": counts, "backend": k.monitor.snapshot(), "caches": k.caches.freshness(),
                     "background_threads": k.threads_started})

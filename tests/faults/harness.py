@@ -50,9 +50,9 @@ heartbeat_seconds = 2
 max_backoff_seconds = 1
 
 [offline]
-# The central server of this branch has no delta-sync endpoints yet: any card of valid format signs in.
-sign_in = "any_valid_card"
+sign_in = "cache"
 checkout_limit = 50
+cache_refresh_seconds = 10
 answer_wait_seconds = 1
 
 [devices.scanner]
@@ -90,14 +90,18 @@ class World:
         """The central server's SQLite file."""
         return self.tmp / "central.db"
 
-    def start_kiosk(self) -> None:
-        """Start `kiosk run` and wait for its /health (bounded)."""
+    def start_kiosk(self, caches: bool = False) -> None:
+        """Start `kiosk run` and wait for its /health (and, if asked, its first cache sync), bounded."""
         env = {**os.environ, "KIOSK_TOKEN": TOKEN, "KIOSK_STAFF_PIN": "2468", "PYTHONUNBUFFERED": "1"}
         log = (self.tmp / "kiosk.log").open("a")
         self.kiosk = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(self.config),
                                        "--port", str(self.port)], cwd=ROOT, env=env, stdout=log,
                                       stderr=subprocess.STDOUT)
         wait_for_http(f"{self.base}/health", proc=self.kiosk, timeout=60)
+        deadline = time.monotonic() + 60
+        while caches and not self.health()["caches"]["patrons_synced_at"]:
+            assert time.monotonic() < deadline, "the kiosk's patron cache was never synced"
+            time.sleep(0.1)
 
     def kill_kiosk(self) -> None:
         """SIGKILL: no cleanup, whatever it was doing."""
@@ -164,11 +168,13 @@ class World:
         return [r[0] for r in rows]
 
     def students(self, count: int) -> list[str]:
-        """Barcodes of ``count`` students who may borrow (no block, no PIN)."""
+        """Barcodes of ``count`` students who may borrow (no block, no PIN, no loans, no fines)."""
         with sqlite3.connect(self.central_db) as db:
-            rows = db.execute("SELECT barcode FROM patrons WHERE patron_type = 'student' AND block_reason IS NULL"
-                              " AND pin_hash IS NULL AND expires_on > date('now') ORDER BY barcode LIMIT ?",
-                              (count,)).fetchall()
+            rows = db.execute("SELECT barcode FROM patrons p WHERE patron_type = 'student' AND block_reason IS NULL"
+                              " AND pin_hash IS NULL AND expires_on > date('now')"
+                              " AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.patron_id = p.id AND l.returned_at IS NULL)"
+                              " AND NOT EXISTS (SELECT 1 FROM fines f WHERE f.patron_id = p.id)"
+                              " ORDER BY barcode LIMIT ?", (count,)).fetchall()
         return [r[0] for r in rows]
 
     def journal_rows(self) -> tuple[str, dict[str, int], list[tuple]]:

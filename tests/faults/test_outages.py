@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def world(tmp_path):
     w = make_world(tmp_path)
-    w.start_kiosk()
+    w.start_kiosk(caches=True)
     yield w
     w.close()
 

@@ -27,7 +27,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from protocol.circulation import refusal_message
 from protocol.identifiers import IdentifierError, make_library_barcode, validate_library_barcode
-from protocol.wire import identifier_digest
+from protocol.wire import identifier_digest, seal_barcode
 
 HASH_KEY = "6b696f736b2d746573742d68617368"  # the fake library's cache key (hex)
 
@@ -371,14 +371,16 @@ class FakeCentral:
 
         key = bytes.fromhex(HASH_KEY)
         info = self.patrons[barcode]
-        cards = [identifier_digest(key, "card_uid", uid) for uid, owner in self.cards.items() if owner == barcode]
+        uids = [uid for uid, owner in self.cards.items() if owner == barcode]
+        cards = [identifier_digest(key, "card_uid", uid) for uid in uids]
         pin = self.pins.get(barcode)
         return {"patron_key": f"p{barcode[-6:]}", "barcode_digest": identifier_digest(key, "barcode", barcode),
-                "card_digests": cards, "display_name": info["display_name"], "patron_type": info["patron_type"],
+                "card_digests": cards, "card_barcodes": [seal_barcode(key, uid, barcode) for uid in uids],
+                "display_name": info["display_name"], "patron_type": info["patron_type"],
                 "language": info["language"], "expires_on": info["expires_on"], "blocked": not info["can_checkout"],
                 "refusal": info["refusal"], "pin_required": pin is not None,
                 "pin_hash": generate_password_hash(pin) if pin and with_pin else None,
-                "loans_count": len(self.loans_of(barcode)), "deleted": False, "barcode": barcode}
+                "loans_count": len(self.loans_of(barcode)), "deleted": False}
 
     # ----- circulation rules --------------------------------------------------------------
     def _checkout(self, body: dict) -> dict:

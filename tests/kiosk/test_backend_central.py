@@ -12,6 +12,7 @@ from kiosk.backends.port import Backend, BackendAuthRefused, BackendUnavailable,
 from kiosk.config import BackendSection
 from protocol.wire import (
     CheckinRequest, CheckoutRequest, CirculationEvent, IdentifyRequest, RenewRequest, identifier_digest,
+    unseal_barcode,
 )
 from tests.conftest import free_port
 from tests.kiosk.fake_central import (
@@ -149,7 +150,7 @@ def test_given_delta_sync_when_paged_then_patrons_come_hashed_items_follow_and_r
     """GIVEN the fake library WHEN patrons are synced in pages of 2 THEN every patron arrives hashed with the
     library's key (no barcode digest equals a plain barcode), the cursor moves on, and items and rules follow."""
     backend = CentralBackend(central.url, TOKEN)
-    import kiosk.backends.central as module
+    import kiosk.backends.central_sync as module
 
     module.SYNC_PAGE, old = 2, module.SYNC_PAGE
     try:
@@ -162,9 +163,10 @@ def test_given_delta_sync_when_paged_then_patrons_come_hashed_items_follow_and_r
             if not page.more:
                 break
         assert pages == 2 and page.hash_key == HASH_KEY and len(records) == 3
-        sam = next(r for r in records if r.barcode == SAM)
+        sam = next(r for r in records if r.display_name == "Sam T.")
         assert sam.barcode_digest == identifier_digest(bytes.fromhex(HASH_KEY), "barcode", SAM)
         assert sam.card_digests == (identifier_digest(bytes.fromhex(HASH_KEY), "card_uid", SAM_CARD),)
+        assert unseal_barcode(bytes.fromhex(HASH_KEY), SAM_CARD, sam.card_barcodes[0]) == SAM
         assert sam.pin_required and sam.pin_hash is None  # the slow hash only when the policy asks for it
         assert backend.patrons(cursor).records == ()  # nothing changed since
     finally:

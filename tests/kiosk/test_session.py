@@ -5,6 +5,7 @@ import pytest
 
 from kiosk.web.view import state_view
 from tests.kiosk.fake_central import (
+    SAM_CARD,
     BLOCKED, BOOK1, BOOK2, BOOK3, MARIA, REFERENCE, SAM, SAM_PIN, UNKNOWN_BOOK,
 )
 
@@ -206,6 +207,23 @@ def test_given_a_synced_patron_cache_when_the_server_is_down_then_a_scanned_card
     v = view(kiosk)
     assert v["state"] == "active" and v["patron"]["greeting"] == "Hi, Sam!"
     assert "saved on this kiosk" in v["notice"]["text"]
+
+
+def test_given_a_synced_cache_when_a_card_is_tapped_offline_then_its_sealed_barcode_lets_the_student_borrow(
+        kiosk, central):
+    """GIVEN the caches synced (the card's patron barcode sealed under its UID) WHEN the server is down and Sam taps
+    his card and checks out a book THEN he signs in from the cache, the checkout is decided offline, and once the
+    server is back it reaches the server in Sam's name."""
+    assert kiosk.cache_sync.run_once()
+    assert SAM not in kiosk.caches.path.read_bytes().decode("latin-1")  # no card number in the clear
+    central.go_down()
+    kiosk.session.card_tap(SAM_CARD)
+    kiosk.session.scan(BOOK2)
+    line = view(kiosk)["lines"][0]
+    assert view(kiosk)["patron"]["name"] == "Sam T." and line["status"] == "ok" and "Saved" in line["message"]
+    central.come_up()
+    assert kiosk.sender.run_pass().delivered == 1
+    assert central.loans_of(SAM) == [BOOK2] and central.events_sent()[-1]["offline"] is True
 
 
 def test_given_the_server_goes_down_mid_session_when_a_book_is_scanned_then_it_is_decided_offline_and_kept(
