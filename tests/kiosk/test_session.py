@@ -328,3 +328,69 @@ def test_given_a_staff_reset_when_a_session_is_active_then_it_ends_and_forgets(k
     kiosk.session.scan(SAM)
     kiosk.session.reset("staff")
     assert view(kiosk)["state"] == "idle" and view(kiosk)["patron"] is None
+
+
+def _offline_kiosk(tmp_path, central, clock, offline: str):
+    from kiosk.app import create_app
+    from kiosk.config import load_config
+    from tests.kiosk.conftest import ENV, config_text, write_config
+
+    text = config_text(central.url, extra="\n[offline]\n" + offline + "\n")
+    app = create_app(load_config(write_config(tmp_path, text), env=ENV), clock=clock, start_threads=False)
+    return app.extensions["kiosk"]
+
+
+def test_given_pin_patrons_card_only_when_a_pin_patron_types_a_number_offline_then_they_are_asked_for_the_card(
+        tmp_path, central, clock):
+    """GIVEN the default offline policy (PIN patrons by card only) and a synced cache WHEN the server is down and Sam,
+    who has a PIN, types his number THEN he is asked to scan or tap his card; scanning it signs him in."""
+    from tests.kiosk.fake_central import SAM_PIN
+
+    k = _offline_kiosk(tmp_path, central, clock, 'pin_patrons = "card_only"')
+    try:
+        assert k.cache_sync.run_once()
+        central.go_down()
+        k.session.identify_typed(SAM, SAM_PIN)
+        assert view(k)["state"] == "idle" and "scan or tap your card" in view(k)["notice"]["text"]
+        k.session.scan(SAM)
+        assert view(k)["patron"]["name"] == "Sam T."
+    finally:
+        k.close()
+
+
+def test_given_cached_pin_hashes_when_a_pin_patron_types_number_and_pin_offline_then_the_pin_is_checked(
+        tmp_path, central, clock):
+    """GIVEN pin_patrons = "cached_pin_hash" (the sync brings the slow PIN hash) WHEN the server is down and Sam types
+    his number with a wrong and then the right PIN THEN the wrong one is refused and the right one signs him in."""
+    from tests.kiosk.fake_central import SAM_PIN
+
+    k = _offline_kiosk(tmp_path, central, clock, 'pin_patrons = "cached_pin_hash"')
+    try:
+        assert k.cache_sync.run_once()
+        assert k.caches.patron_by_barcode(SAM)[0].pin_hash  # asked for with_pin_hash=1
+        central.go_down()
+        k.session.identify_typed(SAM, "9999")
+        assert view(k)["state"] in ("idle", "pin_entry") and view(k)["patron"] is None
+        k.session.identify_typed(SAM, SAM_PIN)
+        assert view(k)["patron"]["name"] == "Sam T."
+    finally:
+        k.close()
+
+
+def test_given_any_valid_card_when_an_unknown_card_is_scanned_offline_then_it_signs_in_without_a_name(
+        tmp_path, central, clock):
+    """GIVEN sign_in = "any_valid_card" and an empty cache WHEN the server is down and a valid card is scanned THEN the
+    student signs in (greeted without a name) and may borrow within the offline limit."""
+    from protocol.identifiers import make_library_barcode
+
+    k = _offline_kiosk(tmp_path, central, clock, 'sign_in = "any_valid_card"\ncheckout_limit = 1')
+    try:
+        central.go_down()
+        k.session.scan(make_library_barcode("2", 1234, 555))
+        assert view(k)["patron"]["greeting"] == "Hi!"
+        k.session.scan(BOOK1)
+        k.session.scan(BOOK2)
+        first, second = sorted(view(k)["lines"], key=lambda x: x["barcode"])
+        assert first["status"] == "ok" and second["status"] == "refused" and "as many books" in second["message"]
+    finally:
+        k.close()
