@@ -38,5 +38,8 @@ def fill(path: Path, requests: Iterable, *, start: dt.datetime, step_seconds: fl
         db.execute("INSERT INTO deliveries (event_id, sequence, state, settled_at) VALUES (?, ?, ?, ?)",
                    (event_id, sequence, state, when if state == "delivered" else None))
     db.execute("COMMIT")
+    # A kiosk's journal grows a little at a time and is checkpointed as it goes; fold this bulk write
+    # into the file now, so the first scan measured does not pay for checkpointing 300,000 rows.
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return n

@@ -94,10 +94,31 @@ def case(label: str, trouble: str, prefill: int) -> tuple[str, list[float], floa
     return label, times, first
 
 
+def bare_commits(count: int = SCANS) -> list[float]:
+    """The floor under every offline decision: one tiny SQLite commit, WAL and synchronous=FULL, on this disk."""
+    import sqlite3
+
+    with tempfile.TemporaryDirectory(prefix="bare-commit-", dir=Path(__file__).resolve().parent.parent) as tmp:
+        db = sqlite3.connect(Path(tmp) / "bare.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("CREATE TABLE t (n INTEGER)")
+        times = []
+        for n in range(count):
+            started = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO t VALUES (?)", (n,))
+            db.execute("COMMIT")
+            times.append((time.perf_counter() - started) * 1000)
+        db.close()
+    return times
+
+
 def main() -> int:
     """Run the three cases and print the table."""
     results = [case("server stopped", "stopped", 0), case("server frozen (stalled)", "frozen", 0),
-               case(f"server stopped, {BIG_JOURNAL:,}-event journal", "stopped", BIG_JOURNAL)]
+               case(f"server stopped, {BIG_JOURNAL:,}-event journal", "stopped", BIG_JOURNAL),
+               ("bare commit (WAL, FULL) on this disk, same run", bare_commits(), None)]
     print()
     print(f"Offline scan -> decision on the list, {SCANS} books per case (target p99 < 30 ms)")
     print(f"{'case':<44}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
