@@ -1,4 +1,5 @@
-"""The `central` command: init-db, seed-demo, run, create-kiosk, unlock-pin, demo-samples."""
+"""The `central` command: init-db, seed-demo, run, create-school, create-kiosk, create-staff, set-password,
+unlock-pin, demo-samples."""
 from __future__ import annotations
 
 import json
@@ -120,11 +121,59 @@ def run(obj, host: str, port: int, threads: int) -> None:
     click.echo("Central server stopped.")
 
 
+def _school(session, code: str | None):
+    """The school named by --school, or the only one when the district has one; a clear error otherwise."""
+    from central.store.models import School
+
+    schools = session.scalars(sa.select(School).order_by(School.code)).all()
+    if code:
+        found = [s for s in schools if s.code == code.strip().lower()]
+        if not found:
+            known = ", ".join(s.code for s in schools) or "none yet"
+            raise click.ClickException(f"There is no school '{code}' (schools: {known}).")
+        return found[0]
+    if len(schools) == 1:
+        return schools[0]
+    if not schools:
+        raise click.ClickException("There is no school yet: add one with `central create-school CODE NAME`.")
+    raise click.ClickException(f"This district has {len(schools)} schools ({', '.join(s.code for s in schools)}): "
+                               f"say which with --school.")
+
+
+@main.command("create-school")
+@click.argument("code")
+@click.argument("name")
+@click.option("--institution", type=int, required=True, help="The 4-digit institution number in its barcodes.")
+@click.pass_obj
+def create_school(obj, code: str, name: str, institution: int) -> None:
+    """Add a school (site) to the district, with its circulation desk."""
+    from central.circulation.schools import SchoolRefused, add_school
+    from central.staff import audit
+
+    db = _database(obj["url"])
+    _require_schema(db)
+
+    def run():
+        with db.writer() as session, session.begin():
+            school = add_school(session, code, name, institution)
+            audit.record(session, now=SystemClock().now(), action="school.create", actor="cli",
+                         school_id=school.id, target_type="school", target_id=school.code,
+                         summary=f"Added the school {school.name} ({school.code}) from the command line.")
+            return school.code
+
+    try:
+        added = _guard(db, run)
+    except SchoolRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"School '{added}' added, with its circulation desk desk-{added}.")
+
+
 @main.command("create-kiosk")
 @click.argument("kiosk_id")
 @click.argument("name")
+@click.option("--school", "school_code", default=None, help="The school's code (needed when there are several).")
 @click.pass_obj
-def create_kiosk(obj, kiosk_id: str, name: str) -> None:
+def create_kiosk(obj, kiosk_id: str, name: str, school_code: str | None) -> None:
     """Register a kiosk and print its new token (shown only this once)."""
     from central.api.routes import token_hash
     from central.store.models import Kiosk
@@ -137,11 +186,80 @@ def create_kiosk(obj, kiosk_id: str, name: str) -> None:
         with db.writer() as session, session.begin():
             if session.get(Kiosk, kiosk_id) is not None:
                 raise click.ClickException(f"A kiosk with the id '{kiosk_id}' already exists.")
-            session.add(Kiosk(id=kiosk_id, name=name, token_hash=token_hash(token)))
+            school = _school(session, school_code)
+            session.add(Kiosk(id=kiosk_id, name=name, school_id=school.id, kind="kiosk", token_hash=token_hash(token)))
 
     _guard(db, run)
     click.echo(f"Kiosk '{kiosk_id}' created. Its token (write it down, it is not shown again):")
     click.echo(token)
+
+
+@main.command("create-staff")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["librarian", "technician", "read_only", "district_admin"]))
+@click.option("--school", "school_code", default=None, help="The school's code (not for a district_admin).")
+@click.option("--name", "display_name", default=None, help="The name the staff pages show.")
+@click.pass_obj
+def create_staff(obj, username: str, role: str, school_code: str | None, display_name: str | None) -> None:
+    """Add a staff account; the password is asked for twice (never given on the command line)."""
+    from central.staff import audit
+    from central.staff.accounts import AccountRefused, create_account, normalize_username
+    from central.staff.passwords import PasswordRefused
+
+    db = _database(obj["url"])
+    _require_schema(db)
+    try:
+        name = normalize_username(username)
+    except AccountRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+
+    def run():
+        with db.writer() as session, session.begin():
+            school = None if role == "district_admin" else _school(session, school_code)
+            account = create_account(session, name, password, role, school=school, now=SystemClock().now(),
+                                     display_name=display_name)
+            audit.record(session, now=SystemClock().now(), action="staff.create", actor="cli",
+                         school_id=account.school_id, target_type="staff", target_id=account.username,
+                         summary=f"Added the staff account {account.username} ({role}) from the command line.")
+            return school.name if school else "every school"
+
+    try:
+        where = _guard(db, run)
+    except (AccountRefused, PasswordRefused) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Staff account '{name}' added: {role.replace('_', ' ')}, {where}.")
+
+
+@main.command("set-password")
+@click.argument("username")
+@click.pass_obj
+def set_password_cmd(obj, username: str) -> None:
+    """Give a staff account a new password (asked for twice) and lift a sign-in lock."""
+    from central.staff import audit
+    from central.staff.accounts import find_account, set_password
+    from central.staff.passwords import PasswordRefused
+
+    db = _database(obj["url"])
+    _require_schema(db)
+    password = click.prompt(f"New password for {username.strip().lower()}", hide_input=True,
+                            confirmation_prompt=True)
+
+    def run():
+        with db.writer() as session, session.begin():
+            account = find_account(session, username)
+            if account is None:
+                raise click.ClickException(f"There is no staff account called '{username}'.")
+            set_password(account, password, SystemClock().now())
+            audit.record(session, now=SystemClock().now(), action="staff.password", actor="cli",
+                         school_id=account.school_id, target_type="staff", target_id=account.username,
+                         summary=f"Set a new password for {account.username} from the command line.")
+
+    try:
+        _guard(db, run)
+    except PasswordRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New password set for '{username.strip().lower()}'.")
 
 
 @main.command("unlock-pin")

@@ -10,6 +10,12 @@ patron blocks, limits and holds it broke are listed in ``offline_exceptions`` (a
 for staff, and an item whose record moved on meanwhile is settled by the conflict rules of
 :mod:`central.circulation.offline`. It is refused (ok=false, still recorded) only when the patron or
 item is unknown.
+
+Schools: the item's school lends it, by its own rules: its loan policy for the patron's type, its
+calendar for the due date and overdue days, its fine rates, fine limit and hold shelf. What the
+patron brings with them is district-wide: their card's expiry, a block, every fine they owe at any
+school and every loan they have out anywhere count against that school's limits. So a student
+visiting another school borrows as that school lends, and cannot escape a block or a fine at home.
 """
 from __future__ import annotations
 
@@ -37,13 +43,14 @@ class Moment:
 
 def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Moment, language: str) -> dict:
     """Lend an item to a patron (or renew it if they already have it: ``renewed`` says which)."""
-    settings = records.load_settings(session)
     patron = records.find_patron(session, barcode=patron_barcode, lock=True)
     item = records.find_item(session, item_barcode, lock=True)
     loan = records.open_loan(session, item) if item else None
     if patron is not None and loan is not None and loan.patron_id == patron.id:
         return renew(session, patron_barcode, item_barcode, when, language)
-    policies = records.policies_for(session, patron.patron_type) if patron else {}
+    school_id = lending_school(item, patron)
+    settings = records.load_settings(session, school_id)
+    policies = records.policies_for(session, patron.patron_type, school_id) if patron else {}
     policy = policies.get(item.item_type) if item else None
     pfacts = records.patron_facts(session, patron)
     ifacts = records.item_facts(session, item)
@@ -93,21 +100,32 @@ def _school_day(moment: datetime, when: Moment) -> date:
 
 def close_loan(session: Session, loan: Loan, item, when: Moment, settings: records.Settings,
                set_status: bool = True) -> tuple[int, int, Patron]:
-    """Mark ``loan`` returned at ``when`` and assess its overdue fine; returns (days late, fine, borrower)."""
+    """Mark ``loan`` returned at ``when`` and assess its overdue fine by the item's school's policy.
+
+    Returns (days late, fine, borrower). ``set_status`` False leaves the item's status alone (a loan
+    recorded as history by the offline conflict rules).
+    """
     borrower = session.get(Patron, loan.patron_id)
     loan.returned_at = when.at
     days_late = rules.overdue_days(settings.calendar, loan.due_date, when.day)
     fine = 0
-    policy = records.policies_for(session, borrower.patron_type).get(item.item_type)
+    policy = records.policies_for(session, borrower.patron_type, item.school_id).get(item.item_type)
     if policy is not None:
         fine = rules.fine_cents(days_late, policy.fine_cents_per_day, policy.max_fine_cents)
     if fine:
-        session.add(Fine(patron_id=borrower.id, item_id=item.id, amount_cents=fine, reason="overdue",
-                         assessed_on=when.day, paid=False))
+        session.add(Fine(patron_id=borrower.id, item_id=item.id, school_id=item.school_id, amount_cents=fine,
+                         reason="overdue", assessed_on=when.day, paid=False))
     if set_status:
         item.status = "available"
     session.flush()  # the loan is closed before another one for the same item is opened
     return days_late, fine, borrower
+
+
+def lending_school(item, patron) -> int | None:
+    """The school whose rules apply: the item's, else (for an unknown item) the patron's own."""
+    if item is not None:
+        return item.school_id
+    return patron.school_id if patron is not None else None
 
 
 def _offline_exceptions(pfacts, ifacts, policy, policies, when: Moment, settings) -> list[str]:
@@ -147,10 +165,11 @@ def _settle_holds_on_checkout(session: Session, patron: Patron, item) -> None:
 
 def renew(session: Session, patron_barcode: str, item_barcode: str, when: Moment, language: str) -> dict:
     """Extend a patron's loan from the renewal day, if no one is waiting and renewals are left."""
-    settings = records.load_settings(session)
     patron = records.find_patron(session, barcode=patron_barcode, lock=True)
     item = records.find_item(session, item_barcode, lock=True)
-    policies = records.policies_for(session, patron.patron_type) if patron else {}
+    school_id = lending_school(item, patron)
+    settings = records.load_settings(session, school_id)
+    policies = records.policies_for(session, patron.patron_type, school_id) if patron else {}
     policy = policies.get(item.item_type) if item else None
     refusal = rules.renew_refusal(records.patron_facts(session, patron), records.item_facts(session, item),
                                   policy, today=when.day, fines_block_cents=settings.fines_block_cents)
@@ -167,10 +186,10 @@ def renew(session: Session, patron_barcode: str, item_barcode: str, when: Moment
 
 def checkin(session: Session, item_barcode: str, when: Moment, language: str) -> dict:
     """Return an item: close its loan, assess any overdue fine, and route it to the shelf or hold shelf."""
-    settings = records.load_settings(session)
     item = records.find_item(session, item_barcode, lock=True)
     if item is None:
         return {"ok": False, "checkin": None, "refusal": Refusal.of("item_unknown", language).to_json()}
+    settings = records.load_settings(session, item.school_id)
     current = records.open_loan(session, item)
     # A late-forwarded offline return from before the current loan began must not close that loan.
     stale = current is not None and when.offline and current.checked_out_at > when.at
@@ -195,11 +214,12 @@ def checkin(session: Session, item_barcode: str, when: Moment, language: str) ->
 
 
 def _trap_hold(session: Session, item, when: Moment, settings: records.Settings) -> Hold | None:
-    """The hold this copy now goes to: one already set aside for it, else the first patron waiting."""
+    """The hold this copy now goes to: one already set aside for it, else the first patron waiting for
+    its title at its school."""
     hold = session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready")).first()
     if hold is None:
         hold = session.scalars(sa.select(Hold).where(
-            Hold.title_id == item.title_id, Hold.status == "waiting",
+            Hold.title_id == item.title_id, Hold.status == "waiting", Hold.school_id == item.school_id,
             sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
             .order_by(Hold.placed_at, Hold.id).with_for_update(key_share=True)).first()
         if hold is None:

@@ -2,7 +2,7 @@
 patron cache's key, change times for delta sync, each kiosk's clock offset.
 
 Revision ID: 0006_sync_order
-Revises: 0003
+Revises: 0004_schools_staff
 Create Date: 2026-12-01
 
 Written by hand. Existing events are applied ones; their item barcode comes from their payload and
@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-from central.store.models import UTCDateTime
+from central.store.base import UTCDateTime
 
 revision = "0006_sync_order"
-down_revision = "0003"
+down_revision = "0004_schools_staff"
 branch_labels = None
 depends_on = None
 
