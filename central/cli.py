@@ -158,7 +158,8 @@ def create_school(obj, code: str, name: str, institution: int) -> None:
             school = add_school(session, code, name, institution)
             audit.record(session, now=SystemClock().now(), action="school.create", actor="cli",
                          school_id=school.id, target_type="school", target_id=school.code,
-                         summary=f"Added the school {school.name} ({school.code}) from the command line.")
+                         summary="Added the school {name} ({code}) from the command line.",
+                         values={"name": school.name, "code": school.code})
             return school.code
 
     try:
@@ -221,7 +222,8 @@ def create_staff(obj, username: str, role: str, school_code: str | None, display
                                      display_name=display_name)
             audit.record(session, now=SystemClock().now(), action="staff.create", actor="cli",
                          school_id=account.school_id, target_type="staff", target_id=account.username,
-                         summary=f"Added the staff account {account.username} ({role}) from the command line.")
+                         summary="Added the staff account {username} ({role}) from the command line.",
+                         values={"username": account.username, "role": role})
             return school.name if school else "every school"
 
     try:
@@ -253,7 +255,8 @@ def set_password_cmd(obj, username: str) -> None:
             set_password(account, password, SystemClock().now())
             audit.record(session, now=SystemClock().now(), action="staff.password", actor="cli",
                          school_id=account.school_id, target_type="staff", target_id=account.username,
-                         summary=f"Set a new password for {account.username} from the command line.")
+                         summary="Set a new password for {username} from the command line.",
+                         values={"username": account.username})
 
     try:
         _guard(db, run)
