@@ -83,6 +83,9 @@ class Database:
     """An engine plus two session factories: plain reads, and writes that lock up front on SQLite."""
 
     def __init__(self, url: str):
+        from central.store import changes
+
+        changes.install()  # delta-sync change times on every patron and item a session touches
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
