@@ -112,7 +112,7 @@ class Refused(ValueError):
     sentence is the key of central/web/translations/es.json) and then fill in ``values``.
     """
 
-    def __init__(self, text: str, **values: object):
+    def __init__(self, text: str, /, **values: object):
         super().__init__(text.format(**values))
         self.text, self.values = text, values
 

@@ -5,6 +5,7 @@ changed, and card numbers and barcodes of patrons go through ``protocol.identifi
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,12 +18,21 @@ FORBIDDEN_KEYS = frozenset({"pin", "new_pin", "password", "new_password", "pin_h
                             "csrf_token", "card_uid"})
 
 
+@dataclass(frozen=True)
+class DoneEntry:
+    """What an audit entry said, kept apart from its session (which is rolled back when a form repeats)."""
+
+    summary: str
+    details: dict | None
+    target_id: str | None
+
+
 class AlreadyDone(Exception):
     """A form with this id was already carried out (a double click, a re-sent POST)."""
 
     def __init__(self, entry: AuditEntry):
         super().__init__(entry.summary)
-        self.entry = entry
+        self.entry = DoneEntry(entry.summary, entry.details, entry.target_id)
 
 
 def record(session: Session, *, now: datetime, action: str, summary: str, values: dict | None = None,
@@ -49,7 +59,7 @@ def record(session: Session, *, now: datetime, action: str, summary: str, values
     return entry
 
 
-def summary_in(entry: AuditEntry, translate) -> str:
+def summary_in(entry: AuditEntry | DoneEntry, translate) -> str:
     """The entry's sentence in the language ``translate`` gives (as stored when it has no template)."""
     kept = (entry.details or {}).get("summary")
     if not isinstance(kept, dict) or "text" not in kept:

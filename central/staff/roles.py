@@ -13,7 +13,8 @@ CHANGERS = frozenset({"librarian", "technician", "district_admin"})
 LIBRARIANS = frozenset({"librarian", "district_admin"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "home": ALL,                 # the dashboard and one's own language and school choice
+    "home": ALL,                 # the dashboard, signing out, one's own page language
+    "school.switch": frozenset({"district_admin"}),  # choose the school the desk and new copies are for
     "catalog.view": ALL,         # search, title pages, copies
     "catalog.edit": CHANGERS,    # add and edit titles and copies, withdraw, lost, damaged, found
     "labels.print": CHANGERS,    # spine and barcode labels

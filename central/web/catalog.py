@@ -121,7 +121,8 @@ def _safe_fields() -> titles.TitleFields:
     form = request.form
     return titles.TitleFields(title=form.get("title", "")[:300], author=form.get("author", "")[:200],
                               audience=form.get("audience", ""), isbns=form.get("isbns", "").splitlines()[:20],
-                              publisher=form.get("publisher", "")[:200], publication_year=form.get("publication_year", "")[:4],
+                              publisher=form.get("publisher", "")[:200],
+                              publication_year=form.get("publication_year", "")[:4],
                               edition=form.get("edition", "")[:100], dewey=form.get("dewey", "")[:20],
                               series=form.get("series", "")[:200], subjects=form.get("subjects", "").splitlines()[:50])
 
@@ -171,7 +172,8 @@ def add_copy(title_id: int):
         price = request.form.get("price", "").strip()
         item = copies.add_copy(session, session.get(Title, title.id), school,
                                barcode=forms.field("barcode", required="Scan or type the copy's barcode.", limit=32),
-                               call_number=forms.field("call_number", limit=60), location=forms.field("location", limit=80),
+                               call_number=forms.field("call_number", limit=60),
+                               location=forms.field("location", limit=80),
                                item_type=request.form.get("item_type", ""),
                                price_cents=forms.cents(price) if price else None,
                                acquired_on=policy.state().clock.today())

@@ -58,7 +58,8 @@ def edit(item_id: int):
     def work(session, item):
         price = request.form.get("price", "").strip()
         changed = copies.edit_copy(item, call_number=forms.field("call_number", limit=60),
-                                   location=forms.field("location", limit=80), item_type=request.form.get("item_type", ""),
+                                   location=forms.field("location", limit=80),
+                                   item_type=request.form.get("item_type", ""),
                                    price_cents=forms.cents(price) if price else None)
         return {"fields": ", ".join(changed) or "-"}
 
@@ -90,7 +91,8 @@ def lost(item_id: int):
     """Mark the copy lost; a borrower who has it is charged the replacement when asked."""
     def work(session, item):
         clock = policy.state().clock
-        fine = copies.mark_lost(session, item, forms.field("reason"), clock.now(), clock.today(), _charge(session, item))
+        fine = copies.mark_lost(session, item, forms.field("reason"), clock.now(), clock.today(),
+                                _charge(session, item))
         return {"reason": item.status_reason, "charged": money(fine.amount_cents) if fine else "-"}
 
     return _act(item_id, "item.lost", "Marked copy {barcode} of '{title}' lost ({reason}); charged {charged}.",

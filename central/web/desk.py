@@ -78,7 +78,8 @@ def page():
     if stored is not None and stored.kiosk_id.startswith("desk-"):
         # The copy's own school, so a book of another school checked in here is sent back there.
         item = session.scalar(sa.select(Item).where(Item.barcode == stored.payload.get("item_barcode")))
-        event = {**stored.result, "type": stored.type, "item_school": item.school if item else None}
+        event = {**stored.result, "type": stored.type, "item_school": item.school if item else None,
+                 "replayed": request.args.get("replayed") == "1"}
     return render_template("central/desk.html", mode=mode, panel=_panel(session, patron) if patron else None,
                            event=event, school=policy.working_school(), form_id=forms.new_form_id(),
                            refusal_text=lambda code: Refusal.of(code, current_language()).message)
@@ -117,7 +118,9 @@ def _transaction(kind: str):
     event_id = _event_id()
     result = record_station_event(central.db, central.clock, desk_id(school), wire, current_language(),
                                   event_id=event_id)
-    if not result.get("replayed"):
+    if result.get("replayed"):
+        back["replayed"] = 1  # the page says it was done once, not twice
+    else:
         _audit_transaction(kind, result, school.id, patron, item_code, event_id)
     return redirect(url_for("web.desk.page", event=event_id, **back))
 

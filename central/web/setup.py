@@ -47,10 +47,26 @@ def secret_key(instance_folder: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def staff_pages():
+    """The staff web as one blueprint tree (home, sign-in and every page room), put together once per process:
+    Flask refuses to change a blueprint after its first registration, and tests make many apps."""
+    from central.web import audit, auth, catalog, copies, desk, errors, home, labels, patrons
+
+    if not _TREE:
+        for child in (auth.bp, catalog.bp, copies.bp, labels.bp, patrons.bp, desk.bp, audit.bp):
+            home.bp.register_blueprint(child)
+        errors.attach(home.bp)
+        _TREE.append(home.bp)
+    return _TREE[0]
+
+
+_TREE: list = []
+
+
 def init_web(app: Flask) -> None:
     """Configure sessions and CSRF and register the staff pages on ``app``."""
     from central.api import routes as api_routes
-    from central.web import i18n, site
+    from central.web import i18n
 
     app.config.setdefault("INSTANCE_FOLDER", app.instance_path)
     if not app.config.get("SECRET_KEY"):
@@ -68,7 +84,7 @@ def init_web(app: Flask) -> None:
     app.session_interface = StaffSessionInterface()
     csrf.init_app(app)
     csrf.exempt(api_routes.bp)  # kiosks authenticate with a bearer token, not a browser cookie
-    app.register_blueprint(site.bp)
+    app.register_blueprint(staff_pages())
     app.jinja_env.globals.update(_=i18n.t, money=i18n.money, day=i18n.day, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
                                  current_language=i18n.current_language,
                                  status_name=lambda status: i18n.t(STATUS_NAMES.get(status, status)),

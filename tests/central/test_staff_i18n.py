@@ -81,3 +81,45 @@ def test_the_spanish_file_is_valid_json_with_no_empty_or_untranslated_entries():
     assert all(value.strip() for value in spanish.values())
     copied = [k for k, v in spanish.items() if k == v and len(k.split()) > 3]
     assert copied == []
+
+
+def test_a_spanish_speaking_librarian_gets_spanish_pages_flashes_and_refusals(app, database, clock, library):
+    """GIVEN a librarian whose language is Spanish WHEN she signs in THEN the home page is in Spanish (lang="es");
+    WHEN she blocks a patron without a reason THEN the refusal is in Spanish; WHEN she adds a copy with a taken
+    barcode THEN the sentence names it in Spanish; WHEN she switches to English THEN her account keeps it."""
+    import sqlalchemy as sa
+
+    from central.store.models import Item, Patron, StaffAccount
+    from tests.central.staff import StaffClient, add_staff, text_of
+
+    add_staff(database, clock, "lucia", "librarian", library.school_id, language="es")
+    client = StaffClient(app)
+    client.sign_in("lucia")
+    home = client.get("/")
+    assert '<html lang="es">' in home.get_data(as_text=True)
+    assert "Sesión iniciada como lucia (Bibliotecario)." in text_of(home) and "Catálogo" in text_of(home)
+    with database.reader() as session:
+        maria = session.scalar(sa.select(Patron.id).where(Patron.barcode == library.maria))
+        sharks = session.scalar(sa.select(Item).where(Item.barcode == library.sharks))
+    refused = client.post(f"/patrons/{maria}/block", {"reason": ""}, page=f"/patrons/{maria}", follow=True)
+    assert "Diga en pocas palabras por qué se bloquea al usuario." in text_of(refused)
+    taken = client.post(f"/catalog/titles/{sharks.title_id}/copies",
+                        {"barcode": library.bear, "call_number": "597.3 GIB", "location": "Nonfiction",
+                         "item_type": "book"}, page=f"/catalog/titles/{sharks.title_id}", follow=True)
+    assert f"El código {library.bear} ya está en otro ejemplar ('The Sleepy Bear')." in text_of(taken)
+    client.post("/language", {"language": "en", "next": "/"}, page="/")
+    with database.reader() as session:
+        assert session.scalar(sa.select(StaffAccount.language).where(StaffAccount.username == "lucia")) == "en"
+    assert "Signed in as lucia (Librarian)." in text_of(client.get("/"))
+
+
+def test_the_sign_in_page_follows_the_browser_language_until_one_is_chosen(app):
+    """GIVEN a browser asking for Spanish WHEN the sign-in page opens THEN it is in Spanish; WHEN English is
+    chosen with the language button THEN the page is in English from then on."""
+    from tests.central.staff import StaffClient, text_of
+
+    client = StaffClient(app)
+    page = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert "Acceso del personal" in text_of(page)
+    client.post("/language", {"language": "en", "next": "/"})
+    assert "Staff sign-in" in text_of(client.get("/", headers={"Accept-Language": "es"}))
