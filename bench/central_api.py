@@ -33,7 +33,7 @@ from central.clock import SystemClock  # noqa: E402
 from central.demo.seed import seed_demo  # noqa: E402
 from central.store.db import Database  # noqa: E402
 from central.store.migrate import upgrade  # noqa: E402
-from central.store.models import Item, Kiosk, Loan, Patron  # noqa: E402
+from central.store.models import Item, Kiosk, Loan, Patron, School  # noqa: E402
 from tests.conftest import _as_db_user, _pg_bin, free_port, wait_for_http  # noqa: E402
 
 PER_TEACHER = 15  # stays under the teacher limit even for teachers the seed gave a few loans
@@ -64,14 +64,19 @@ def prepare(url: str, kiosks: int, per_kiosk: int) -> list[tuple[str, list[tuple
     upgrade(db.engine)
     with db.writer() as session, session.begin():
         seed_demo(session, SystemClock())
+        # Lincoln's kiosks, teachers and books: one school, as the bench measured before schools came.
+        school_id = session.scalar(sa.select(School.id).where(School.code == "lincoln"))
         for n in range(kiosks):
-            session.add(Kiosk(id=f"bench-{n}", name=f"Bench kiosk {n}", token_hash=token_hash(f"bench-token-{n}")))
+            session.add(Kiosk(id=f"bench-{n}", name=f"Bench kiosk {n}", school_id=school_id,
+                              token_hash=token_hash(f"bench-token-{n}")))
     with db.reader() as session:
         out = sa.select(Loan.item_id).where(Loan.returned_at.is_(None))
         books = list(session.scalars(sa.select(Item.barcode).where(Item.item_type == "book",
                                                                     Item.status == "available",
+                                                                    Item.school_id == school_id,
                                                                     Item.id.not_in(out)).order_by(Item.id)))
-        teachers = list(session.scalars(sa.select(Patron.barcode).where(Patron.patron_type == "teacher")
+        teachers = list(session.scalars(sa.select(Patron.barcode).where(Patron.patron_type == "teacher",
+                                                                        Patron.school_id == school_id)
                                         .order_by(Patron.id)))
     db.dispose()
     needed = kiosks * per_kiosk

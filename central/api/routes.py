@@ -52,7 +52,8 @@ def _authenticate():
         raise ApiError(401, "unauthorized", message("unauthorized", language()))
     digest = token_hash(token.strip())
     kiosk = state().session().scalar(sa.select(Kiosk).where(Kiosk.token_hash == digest))
-    if kiosk is None or not hmac.compare_digest(kiosk.token_hash, digest):
+    # Only a self-check kiosk has a token; desks and SIP2 logins record their events through the server.
+    if kiosk is None or kiosk.kind != "kiosk" or not hmac.compare_digest(kiosk.token_hash or "", digest):
         raise ApiError(401, "unauthorized", message("unauthorized", language()))
     g.kiosk_id = kiosk.id
     return None
@@ -196,13 +197,18 @@ def sync_patrons():
 def sync_items():
     """Item cache records changed after ``since``, for titles and offline checkouts."""
     since, limit = _feed_args(language())
-    return jsonify(feeds.page_json(feeds.items_page(state().session(), since=since, limit=limit)))
+    return jsonify(feeds.page_json(feeds.items_page(state().session(), since=since, limit=limit,
+                                                    school_id=_kiosk_school())))
 
 
 @bp.get("/sync/loan-rules")
 def sync_loan_rules():
     """The loan policies and the library calendar, for offline due dates."""
-    return jsonify(feeds.loan_rules(state().session(), state().clock.today()).to_dict())
+    return jsonify(feeds.loan_rules(state().session(), state().clock.today(), _kiosk_school()).to_dict())
+
+
+def _kiosk_school() -> int | None:
+    return state().session().scalar(sa.select(Kiosk.school_id).where(Kiosk.id == g.kiosk_id))
 
 
 @bp.post("/kiosks/heartbeat")

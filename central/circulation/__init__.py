@@ -1,1 +1,2 @@
-"""Circulation, the library's domain: loan rules, checkout/checkin/renew, the event store, patrons, PIN lockout, the school calendar."""
+"""Circulation, the library's domain: loan rules, checkout/checkin/renew, the event store, patrons,
+PIN lockout, schools and the school calendar."""

@@ -31,7 +31,7 @@ def patron_json(session: Session, patron: Patron, settings: records.Settings, to
                 language: str) -> dict:
     """The API's patron object, including whether they may check out and why not."""
     facts = records.patron_facts(session, patron)
-    policies = records.policies_for(session, patron.patron_type)
+    policies = records.policies_for(session, patron.patron_type, patron.school_id)
     refusal = rules.patron_refusal(facts, today, settings.fines_block_cents)
     return {
         "barcode": patron.barcode, "display_name": patron.display_name, "patron_type": patron.patron_type,
@@ -59,7 +59,7 @@ def identify(session: Session, db: Database, *, barcode: str | None, card_uid: s
         refusal = _pin_refusal(db, patron, pin, now, kiosk_id)
         if refusal:
             return {"ok": False, "refusal": Refusal.of(refusal, language).to_json()}
-    settings = records.load_settings(session)
+    settings = records.load_settings(session, patron.school_id)
     return {"ok": True, "patron": patron_json(session, patron, settings, today, language)}
 
 
@@ -81,24 +81,30 @@ def account(session: Session, barcode: str, *, today: date, language: str) -> di
     patron = records.find_patron(session, barcode=barcode)
     if patron is None:
         return None
-    settings = records.load_settings(session)
-    policies = records.policies_for(session, patron.patron_type)
+    settings = records.load_settings(session, patron.school_id)
+    policies_at: dict[int, dict[str, rules.PolicyFacts]] = {}  # a loan renews by its item's school's policy
+
+    def policies(school_id: int) -> dict[str, rules.PolicyFacts]:
+        if school_id not in policies_at:
+            policies_at[school_id] = records.policies_for(session, patron.patron_type, school_id)
+        return policies_at[school_id]
+
     loans = session.scalars(sa.select(Loan).join(Item).where(Loan.patron_id == patron.id,
                                                              Loan.returned_at.is_(None))
                             .order_by(Loan.due_date, Item.call_number)).all()
-    loans_json = [records.loan_json(loan, _max_renewals(policies, loan.item.item_type), today)
-                  for loan in loans]
+    loans_json = [records.loan_json(loan, _max_renewals(policies(loan.item.school_id), loan.item.item_type),
+                                    today) for loan in loans]
     holds = session.scalars(sa.select(Hold).where(Hold.patron_id == patron.id,
                                                   Hold.status.in_(("waiting", "ready")))
                             .order_by(Hold.placed_at)).all()
     fines = session.scalars(sa.select(Fine).where(Fine.patron_id == patron.id, Fine.paid.is_(False))
-                            .order_by(Fine.assessed_on)).all()
+                            .order_by(Fine.assessed_on, Fine.id)).all()
     patron_obj = patron_json(session, patron, settings, today, language)
     return {
         "patron": patron_obj,
         "loans": loans_json,
         "holds": [_hold_json(session, hold) for hold in holds],
-        "fines": [{"amount_cents": f.amount_cents, "reason": f.reason, "assessed_on": f.assessed_on.isoformat(),
+        "fines": [{"amount_cents": f.owed_cents, "reason": f.reason, "assessed_on": f.assessed_on.isoformat(),
                    "title": f.item.title_record.title if f.item else None} for f in fines],
         "fines_total_cents": patron_obj["fines_total_cents"],
     }

@@ -57,7 +57,7 @@ def record_wrong_pin(db: Database, patron_id: int, now: datetime, *, kiosk_id: s
         patron = _hold_patron(session, patron_id)
         if is_locked(patron, now):
             return True  # a try that raced the one that locked: refused, and not counted again
-        settings = records.load_settings(session)
+        settings = records.load_settings(session, patron.school_id)
         if settings.pin_max_failures < 1:
             return False  # the library turned the lockout off
         patron.pin_failures += 1

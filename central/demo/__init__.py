@@ -1,1 +1,2 @@
-"""The demo library: a realistic sample school seeded by `central seed-demo`, and the sample patrons and items it prints."""
+"""The demo district: two schools seeded by `central seed-demo`, and the sample patrons and items it
+prints for trying a kiosk."""

@@ -7,14 +7,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from central.circulation import records, rules
-from central.demo.seed import DEMO_PIN
-from central.store.models import Hold, Item, Loan, Patron, PatronCard, Title
+from central.demo.seed import DEMO_KIOSK_ID, DEMO_PIN
+from central.store.models import Hold, Item, Kiosk, Loan, Patron, PatronCard, Title
 
 
 def demo_samples(session: Session, today: date, *, students: int = 4, items: int = 10) -> dict:
-    """Students with no blocks who can check out (one with a PIN, one with a card), shelf books, refusals."""
-    settings = records.load_settings(session)
-    candidates = session.scalars(sa.select(Patron).where(Patron.patron_type == "student",
+    """Students with no blocks who can check out (one with a PIN, one with a card), shelf books, refusals,
+    all at the demo kiosk's school (the whole district when there is no demo kiosk)."""
+    school_id = session.scalar(sa.select(Kiosk.school_id).where(Kiosk.id == DEMO_KIOSK_ID))
+    here = (lambda model: model.school_id == school_id) if school_id is not None else (lambda _model: sa.true())
+    settings = records.load_settings(session, school_id)
+    candidates = session.scalars(sa.select(Patron).where(here(Patron), Patron.patron_type == "student",
                                                          Patron.block_reason.is_(None),
                                                          Patron.expires_on >= today).order_by(Patron.id)).all()
     with_card = {patron_id: uid for patron_id, uid in session.execute(sa.select(PatronCard.patron_id,
@@ -41,15 +44,16 @@ def demo_samples(session: Session, today: date, *, students: int = 4, items: int
     out_or_held = sa.select(Loan.item_id).where(Loan.returned_at.is_(None)).union(
         sa.select(Hold.item_id).where(Hold.status == "ready", Hold.item_id.is_not(None)))
     shelf_rows = session.execute(sa.select(Item.barcode, Title.title, Item.call_number).join(Title)
-                                 .where(Item.item_type.in_(("book", "picture_book")), Item.status == "available",
+                                 .where(here(Item), Item.item_type.in_(("book", "picture_book")),
+                                        Item.status == "available",
                                         Item.id.not_in(out_or_held)).order_by(Item.id)).all()
     # Evenly spaced through the shelves, so the samples show picture books, novels and nonfiction.
     step = max(len(shelf_rows) // max(items, 1), 1)
     shelf = shelf_rows[::step][:items]
-    blocked = session.scalars(sa.select(Patron).where(Patron.block_reason.is_not(None))
+    blocked = session.scalars(sa.select(Patron).where(here(Patron), Patron.block_reason.is_not(None))
                               .order_by(Patron.id).limit(1)).first()
     reference = session.execute(sa.select(Item.barcode, Title.title).join(Title)
-                                .where(Item.item_type == "reference").order_by(Item.id).limit(1)).first()
+                                .where(here(Item), Item.item_type == "reference").order_by(Item.id).limit(1)).first()
     return {
         "students": chosen,
         "items": [{"barcode": b, "title": t, "call_number": c} for b, t, c in shelf],

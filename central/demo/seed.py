@@ -1,9 +1,13 @@
-"""The demo school library, built deterministically from one random seed (`central seed-demo`)."""
+"""The demo district, built deterministically from one random seed (`central seed-demo`).
+
+Lincoln Elementary is the big library the kiosk demo runs on; Roosevelt Middle is a second, smaller
+school sharing the district's catalog (its own copies), with settings and loan policies of its own.
+"""
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,16 +15,19 @@ from sqlalchemy.orm import Session
 from central.api.routes import token_hash
 from central.circulation import rules, school_calendar
 from central.circulation.patrons import hash_pin
+from central.circulation.schools import add_school
 from central.clock import SystemClock
 from central.demo import seed_data as words
-from central.demo.seed_catalog import ITEM_INSTITUTION, build_catalog
-from central.store.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
-                                  PatronCard, Title)
+from central.demo.seed_catalog import ITEM_INSTITUTION, TitleSpec, build_catalog
+from central.demo.seed_circulation import seed_circulation
+from central.store.models import (ClosedDay, Item, Kiosk, LibrarySettings, LoanPolicy, Patron, PatronCard, School,
+                                  Title)
 from protocol.identifiers import make_library_barcode
 
 DEFAULT_SEED = 20240826
 DEMO_PIN = "1234"
 DEMO_KIOSK_ID, DEMO_KIOSK_TOKEN = "demo-kiosk-1", "demo-kiosk-token"
+DISTRICT_NAME = "Maple Valley School District"
 GRADES = ("K", "1", "2", "3", "4", "5", "6", "7", "8")
 # (item_type, loanable, loan_days, max_items, max_renewals, fine_cents_per_day, max_fine_cents) by patron type
 POLICIES = {
@@ -47,59 +54,94 @@ def existing_counts(session: Session) -> dict[str, int]:
 
 
 def seed_demo(session: Session, clock: SystemClock, *, seed: int = DEFAULT_SEED,
-              progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
-    """Fill an EMPTY database with the demo library; raises SeedRefused if it has data already."""
+              progress: Callable[[str], None] = lambda _msg: None) -> dict:
+    """Fill an EMPTY database with the demo district; raises SeedRefused if it has data already.
+
+    Returns the counts, and under "staff_sign_ins" the demo staff usernames with their new passwords.
+    """
+    from central.demo import seed_schools  # it builds on this module's helpers
+
     counts = existing_counts(session)
     if counts["titles"] or counts["patrons"]:
         raise SeedRefused(f"The database already has a library ({counts['titles']:,} titles, "
                           f"{counts['patrons']:,} patrons); seed-demo only fills an empty one.")
+    if session.scalar(sa.select(sa.func.count()).select_from(School)):
+        raise SeedRefused("The database already has schools; seed-demo only fills an empty one.")
     rng = random.Random(seed)
+    # Everything added after Lincoln's library draws from its own generator, so Lincoln stays the same.
+    extra = random.Random(seed + 1)
     today = clock.today()
     start_year = school_calendar.school_year_start(today)
-    calendar = _seed_settings(session, start_year)
-    progress(f"Calendar: school year {start_year}-{start_year + 1}, {len(calendar.closed_days)} closed weekdays")
-    items = _seed_catalog(session, rng)
-    progress(f"Catalog: {len({i.title_id for i in items}):,} titles, {len(items):,} items")
-    patrons = _seed_patrons(session, rng, date(start_year + 1, 8, 31), start_year)
-    progress(f"Patrons: {len(patrons):,} (students, teachers, staff) with cards and PINs")
-    loans = _seed_circulation(session, rng, clock, calendar, patrons, items)
-    progress(f"Circulation: {loans['loans']} loans out ({loans['overdue']} overdue), {loans['holds']} holds, "
-             f"{loans['fines']} fines")
-    session.add(Kiosk(id=DEMO_KIOSK_ID, name="Library entrance kiosk", token_hash=token_hash(DEMO_KIOSK_TOKEN)))
+    calendar = _seed_district(session, start_year)
+    progress(f"District: {DISTRICT_NAME}; school year {start_year}-{start_year + 1}, "
+             f"{len(calendar.closed_days)} closed weekdays")
+    lincoln = add_school(session, "lincoln", "Lincoln Elementary School", ITEM_INSTITUTION)
+    specs = build_catalog(rng)
+    items = seed_catalog(session, lincoln, specs)
+    progress(f"Lincoln catalog: {len({i.title_id for i in items}):,} titles, {len(items):,} items")
+    patrons = seed_patrons(session, rng, lincoln, date(start_year + 1, 8, 31), start_year, GRADES, sections=2,
+                           specialists=words.SPECIALISTS, staff_roles=words.STAFF_ROLES)
+    progress(f"Lincoln patrons: {len(patrons):,} (students, teachers, staff) with cards and PINs")
+    loans = seed_circulation(session, rng, clock, calendar, lincoln, patrons, items)
+    progress(f"Lincoln circulation: {loans['loans']} loans out ({loans['overdue']} overdue), "
+             f"{loans['holds']} holds, {loans['fines']} fines")
+    session.add(Kiosk(id=DEMO_KIOSK_ID, name="Library entrance kiosk", school_id=lincoln.id, kind="kiosk",
+                      token_hash=token_hash(DEMO_KIOSK_TOKEN)))
     session.flush()
-    progress(f"Kiosk: {DEMO_KIOSK_ID} (token {DEMO_KIOSK_TOKEN})")
-    return {"titles": len({i.title_id for i in items}), "items": len(items), "patrons": len(patrons), **loans}
+    progress(f"Kiosk: {DEMO_KIOSK_ID} at Lincoln (token {DEMO_KIOSK_TOKEN})")
+    titles = session.scalars(sa.select(Title).order_by(Title.id)).all()  # made in the order of the specs
+    second = seed_schools.seed_roosevelt(session, extra, clock, start_year, list(zip(specs, titles)), progress)
+    seed_schools.seed_prices(session, extra)
+    sign_ins = seed_schools.seed_staff(session, clock, {"lincoln": lincoln, "roosevelt": second["school"]},
+                                       progress)
+    return {"titles": session.scalar(sa.select(sa.func.count()).select_from(Title)),
+            "items": len(items) + second["items"], "patrons": len(patrons) + second["patrons"], **loans,
+            "schools": 2, "staff_sign_ins": sign_ins}
 
 
-def _seed_settings(session: Session, start_year: int) -> rules.LibraryCalendar:
+def _seed_district(session: Session, start_year: int) -> rules.LibraryCalendar:
+    """The district's default settings, closed days and loan policies (every school starts with them)."""
     term_end = school_calendar.term_end(start_year)
     closed = school_calendar.closed_days(start_year)
-    session.add(LibrarySettings(library_name=words.LIBRARY_NAME, term_end=term_end, closed_weekdays="5,6",
-                                fines_block_cents=500, hold_pickup_days=7))
+    session.add(LibrarySettings(school_id=None, library_name=DISTRICT_NAME, term_end=term_end,
+                                closed_weekdays="5,6", fines_block_cents=500, hold_pickup_days=7,
+                                loan_history_days=0, default_replacement_cents=2000, processing_fee_cents=0))
     session.add_all(ClosedDay(day=day, reason=reason) for day, reason in closed.items())
-    for patron_type, rows in POLICIES.items():
-        session.add_all(LoanPolicy(patron_type=patron_type, item_type=t, loanable=ok, loan_days=days,
-                                   max_items=most, max_renewals=ren, fine_cents_per_day=per_day,
-                                   max_fine_cents=cap) for t, ok, days, most, ren, per_day, cap in rows)
+    add_policies(session, None, POLICIES)
     return rules.LibraryCalendar(frozenset({5, 6}), frozenset(closed), term_end)
 
 
-def _seed_catalog(session: Session, rng: random.Random) -> list[Item]:
-    specs = build_catalog(rng)
-    titles = [Title(title=s.title, author=s.author, isbn=s.isbn, dewey=s.dewey, audience=s.audience,
-                    series=s.series) for s in specs]
-    session.add_all(titles)
-    session.flush()
+def add_policies(session: Session, school_id: int | None, table: dict) -> None:
+    """Loan policy rows from a table like POLICIES, for the district (None) or one school."""
+    for patron_type, rows in table.items():
+        session.add_all(LoanPolicy(school_id=school_id, patron_type=patron_type, item_type=t, loanable=ok,
+                                   loan_days=days, max_items=most, max_renewals=ren, fine_cents_per_day=per_day,
+                                   max_fine_cents=cap) for t, ok, days, most, ren, per_day, cap in rows)
+
+
+def seed_catalog(session: Session, school: School, specs: list[TitleSpec],
+                 titles: list[Title] | None = None) -> list[Item]:
+    """Copies of ``specs`` at ``school`` (creating the titles unless ``titles`` already holds them)."""
+    if titles is None:
+        titles = [Title(title=s.title, author=s.author, isbn=s.isbn, dewey=s.dewey, audience=s.audience,
+                        series=s.series) for s in specs]
+        session.add_all(titles)
+        session.flush()
     items, sequence = [], 0
     for spec, title in zip(specs, titles):
         for _ in range(spec.copies):
             sequence += 1
-            items.append(Item(barcode=make_library_barcode("3", ITEM_INSTITUTION, sequence), title_id=title.id,
+            items.append(Item(barcode=make_item_barcode(school, sequence), title_id=title.id, school_id=school.id,
                               call_number=spec.call_number, location=spec.location, item_type=spec.item_type,
                               status="available"))
     session.add_all(items)
     session.flush()
     return items
+
+
+def make_item_barcode(school: School, sequence: int) -> str:
+    """Item barcode number ``sequence`` in the school's range."""
+    return make_library_barcode("3", school.institution, sequence)
 
 
 def _name(rng: random.Random, spanish: bool) -> tuple[str, str]:
@@ -108,29 +150,35 @@ def _name(rng: random.Random, spanish: bool) -> tuple[str, str]:
     return rng.choice(words.FIRST_EN), rng.choice(words.LAST_EN)
 
 
-def _seed_patrons(session: Session, rng: random.Random, expires: date, start_year: int) -> list[Patron]:
+def seed_patrons(session: Session, rng: random.Random, school: School, expires: date, start_year: int,
+                 grades: tuple[str, ...], *, sections: int, specialists: tuple[str, ...],
+                 staff_roles: tuple[str, ...], first_room: int = 101) -> list[Patron]:
+    """Teachers (one per homeroom), specialists, staff and 17-20 students per homeroom at ``school``."""
     patrons: list[Patron] = []
     pin_hash = hash_pin(DEMO_PIN)  # one hash for every demo PIN: hashing hundreds would slow seeding
     last_june = date(start_year, 6, 30)
 
     def add(first, last, patron_type, grade=None, homeroom=None, language="en", pin=False, expires_on=expires):
-        patrons.append(Patron(barcode=make_library_barcode("2", ITEM_INSTITUTION, len(patrons) + 1),
+        number = len(patrons) + 1
+        patrons.append(Patron(barcode=make_library_barcode("2", school.institution, number), school_id=school.id,
+                              student_id=f"{school.institution}{number:05d}" if patron_type == "student" else None,
                               first_name=first, last_name=last, patron_type=patron_type, grade=grade,
                               homeroom=homeroom, language=language, pin_hash=pin_hash if pin else None,
                               expires_on=expires_on))
 
     rooms = []
-    for grade_index, grade in enumerate(GRADES):
-        for section in range(2):
+    for grade_index, grade in enumerate(grades):
+        for section in range(sections):
             first, last = _name(rng, rng.random() < 0.2)
             title = rng.choice(words.TEACHER_TITLES)
-            room = f"Room {101 + grade_index * 10 + section if grade_index else 1 + section} - {title} {last}"
+            number = first_room + grade_index * 10 + section if grade_index or first_room != 101 else 1 + section
+            room = f"Room {number} - {title} {last}"
             rooms.append((grade, room))
             add(first, last, "teacher", homeroom=room, pin=True)
-    for subject in words.SPECIALISTS:
+    for subject in specialists:
         first, last = _name(rng, rng.random() < 0.2)
         add(first, last, "teacher", homeroom=subject, pin=True)
-    for role in words.STAFF_ROLES:
+    for role in staff_roles:
         first, last = _name(rng, rng.random() < 0.25)
         add(first, last, "staff", homeroom=role, pin=True)
     for grade, room in rooms:
@@ -153,80 +201,3 @@ def _seed_patrons(session: Session, rng: random.Random, expires: date, start_yea
         session.add(PatronCard(uid=uid, patron_id=patron.id))
     session.flush()
     return patrons
-
-
-def _at(day: date, rng: random.Random) -> datetime:
-    return datetime.combine(day, time(rng.randint(13, 21), rng.randrange(60)), tzinfo=timezone.utc)
-
-
-def _school_days_back(calendar: rules.LibraryCalendar, today: date, count: int) -> date:
-    day = today
-    while count > 0:
-        day -= timedelta(days=1)
-        if calendar.is_open(day):
-            count -= 1
-    return day
-
-
-def _seed_circulation(session: Session, rng: random.Random, clock: SystemClock, calendar: rules.LibraryCalendar,
-                      patrons: list[Patron], items: list[Item]) -> dict[str, int]:
-    today = clock.today()
-    lendable = [i for i in items if i.item_type in ("book", "picture_book")]
-    rng.shuffle(lendable)
-    students = [p for p in patrons if p.patron_type == "student" and p.expires_on >= today]
-    borrowers = rng.sample(students, len(students) * 2 // 5) + rng.sample(
-        [p for p in patrons if p.patron_type == "teacher"], 8)
-    loans, overdue = [], 0
-    for patron in borrowers:
-        for _ in range(rng.choice((1, 1, 2, 3)) if patron.patron_type == "student" else rng.randint(2, 6)):
-            item = lendable.pop()
-            late = rng.random() < 0.18
-            out_on = _school_days_back(calendar, today, rng.randint(12, 25) if late else rng.randint(0, 9))
-            due = rules.due_date(calendar, out_on, 14 if patron.patron_type == "student" else 28)
-            overdue += due < today
-            loans.append(Loan(item_id=item.id, patron_id=patron.id, checked_out_at=_at(out_on, rng), due_date=due,
-                              renewals=rng.choice((0, 0, 0, 1))))
-            item.status = "on_loan"
-    session.add_all(loans)
-    for item in rng.sample(lendable, 4):
-        item.status = rng.choice(("lost", "missing"))
-    lendable = [i for i in lendable if i.status == "available"]
-    titles_out = sorted({i.title_id for i in items if i.status == "on_loan"})
-    holds = _seed_holds(session, rng, today, students, titles_out, lendable, calendar)
-    fines = _seed_fines(session, rng, today, students, items)
-    session.flush()
-    return {"loans": len(loans), "overdue": overdue, "holds": holds, "fines": fines}
-
-
-def _seed_holds(session: Session, rng: random.Random, today: date, students: list[Patron],
-                titles_out: list[int], shelf_items: list[Item], calendar: rules.LibraryCalendar) -> int:
-    """Waiting holds on titles that are checked out, and a few copies already set aside (ready)."""
-    count = 0
-    for title_id in rng.sample(titles_out, 20):
-        for patron in rng.sample(students, rng.randint(1, 3)):
-            session.add(Hold(title_id=title_id, patron_id=patron.id, status="waiting",
-                             placed_at=_at(today - timedelta(days=rng.randint(1, 20)), rng)))
-            count += 1
-    for item in rng.sample(shelf_items, 6):
-        session.add(Hold(title_id=item.title_id, item_id=item.id, patron_id=rng.choice(students).id,
-                         status="ready", placed_at=_at(today - timedelta(days=rng.randint(5, 25)), rng),
-                         pickup_by=rules.next_open_day(calendar, today + timedelta(days=rng.randint(1, 6)))))
-        item.status = "on_hold_shelf"
-        count += 1
-    return count
-
-
-def _seed_fines(session, rng, today, students, items) -> int:
-    count = 0
-    for patron in rng.sample(students, 18):
-        item = rng.choice(items)
-        session.add(Fine(patron_id=patron.id, item_id=item.id, amount_cents=rng.choice((15, 25, 40, 60, 100)),
-                         reason="overdue", assessed_on=today - timedelta(days=rng.randint(3, 60)),
-                         paid=rng.random() < 0.3))
-        count += 1
-    for patron in rng.sample([s for s in students if not s.block_reason], 3):
-        item = rng.choice(items)  # a lost book's replacement cost puts them over the block limit
-        session.add(Fine(patron_id=patron.id, item_id=item.id, amount_cents=rng.choice((1299, 1599, 1899)),
-                         reason="lost item", assessed_on=today - timedelta(days=rng.randint(10, 90)), paid=False))
-        count += 1
-    return count

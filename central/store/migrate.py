@@ -26,18 +26,35 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema of ``engine``'s database up to ``revision``."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    _migrate(engine, command.upgrade, revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
     """Take the schema of ``engine``'s database back to ``revision`` (undoing a release's migrations)."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: sa.Engine, step, revision: str) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a column by rebuilding its table (Alembic's batch mode); with foreign keys
+            # on, dropping the old copy would check or refuse every row pointing at it. SQLite's own
+            # procedure: keys off outside the transaction, foreign_key_check before the commit. The
+            # raw connection is used because SQLAlchemy would open the transaction first.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"The migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 
 from central.api.routes import token_hash
 from central.circulation.patrons import hash_pin
+from central.circulation.schools import add_school
 from central.store.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
                                   PatronCard, Title)
 from protocol.identifiers import make_library_barcode
@@ -50,11 +51,14 @@ class SmallLibrary:
     lenas: tuple = (item_barcode(8), item_barcode(9), item_barcode(10))  # on loan to Lena
     unknown_item: str = item_barcode(99)
     unknown_patron: str = patron_barcode(99)
+    school_id: int = 0                    # the one school, "test"
 
 
 def build_small_library(session, clock) -> SmallLibrary:
-    """Create the small library and return its barcodes."""
+    """Create the small library (one school, "test", on the district's settings) and return its barcodes."""
     lib = SmallLibrary()
+    school = add_school(session, "test", "Test School", 1234)
+    lib.school_id = school.id
     session.add(LibrarySettings(library_name="Test School Library", term_end=date(2026, 6, 12),
                                 closed_weekdays="5,6", fines_block_cents=500, hold_pickup_days=7))
     session.add_all([ClosedDay(day=date(2025, 10, 13), reason="Indigenous Peoples' Day")]
@@ -80,6 +84,7 @@ def build_small_library(session, clock) -> SmallLibrary:
     for barcode, first, last, kind, grade, lang, pin_hash, expires, block in people:
         patrons[barcode] = Patron(barcode=barcode, first_name=first, last_name=last, patron_type=kind, grade=grade,
                                   homeroom="Room 12 - Ms. Patel" if kind == "student" else "Room 12",
+                                  school_id=school.id,
                                   language=lang, pin_hash=pin_hash, expires_on=expires, block_reason=block)
     session.add_all(patrons.values())
     titles = {name: Title(title=name, author=author, audience=audience, dewey=dewey) for name, author, audience, dewey in (
@@ -102,22 +107,23 @@ def build_small_library(session, clock) -> SmallLibrary:
             (lib.lenas[0], "Lena's Book A", "FIC AUT", "book", "on_loan"),
             (lib.lenas[1], "Lena's Book B", "FIC AUT", "book", "on_loan"),
             (lib.lenas[2], "Lena's Book C", "FIC AUT", "book", "on_loan")):
-        items[barcode] = Item(barcode=barcode, title_id=titles[title].id, call_number=call_number,
+        items[barcode] = Item(barcode=barcode, title_id=titles[title].id, school_id=school.id,
+                              call_number=call_number,
                               location="Nonfiction" if call_number[0].isdigit() else "Shelves", item_type=item_type,
                               status=status)
     session.add_all(items.values())
     session.flush()
     session.add(PatronCard(uid=CARD_UID, patron_id=patrons[lib.sam].id))
-    session.add(Fine(patron_id=patrons[lib.owes].id, item_id=items[lib.dragon].id, amount_cents=600,
-                     reason="lost item", assessed_on=date(2025, 9, 15), paid=False))
+    session.add(Fine(patron_id=patrons[lib.owes].id, item_id=items[lib.dragon].id, school_id=school.id,
+                     amount_cents=600, reason="lost item", assessed_on=date(2025, 9, 15), paid=False))
     session.add(Hold(title_id=titles["Owl Diaries #1"].id, item_id=items[lib.held].id,
-                     patron_id=patrons[lib.sam].id, status="ready",
+                     patron_id=patrons[lib.sam].id, school_id=school.id, status="ready",
                      placed_at=datetime(2025, 9, 20, tzinfo=timezone.utc), pickup_by=date(2025, 10, 10)))
     for n, barcode in enumerate(lib.lenas):
         session.add(Loan(item_id=items[barcode].id, patron_id=patrons[lib.lena].id,
                          checked_out_at=datetime(2025, 9, 29, 15, n, tzinfo=timezone.utc),
                          due_date=date(2025, 10, 13 + n + 1), renewals=0))
-    session.add_all([Kiosk(id="k1", name="Entrance", token_hash=token_hash("token-one")),
-                     Kiosk(id="k2", name="Back room", token_hash=token_hash("token-two"))])
+    session.add_all([Kiosk(id="k1", name="Entrance", school_id=school.id, token_hash=token_hash("token-one")),
+                     Kiosk(id="k2", name="Back room", school_id=school.id, token_hash=token_hash("token-two"))])
     session.flush()
     return lib

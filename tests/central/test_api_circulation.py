@@ -206,5 +206,5 @@ def _place_hold(app, patron_barcode: str, item_barcode: str) -> None:
     with db.writer() as session, session.begin():
         patron = records.find_patron(session, barcode=patron_barcode)
         item = records.find_item(session, item_barcode)
-        session.add(Hold(title_id=item.title_id, patron_id=patron.id, status="waiting",
+        session.add(Hold(title_id=item.title_id, patron_id=patron.id, school_id=item.school_id, status="waiting",
                          placed_at=MONDAY - timedelta(days=1)))

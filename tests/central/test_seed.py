@@ -14,8 +14,10 @@ from central.clock import FixedClock
 from central.demo.seed import SeedRefused, seed_demo
 from central.store.db import Database
 from central.store.migrate import upgrade
+from central.circulation import records
+from central.staff.passwords import verify_password
 from central.store.models import (ClosedDay, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
-                                  PatronCard, Title)
+                                  PatronCard, School, StaffAccount, Title)
 from protocol.identifiers import validate_library_barcode
 
 CLOCK = FixedClock(moment=datetime(2025, 10, 6, 15, 0, tzinfo=timezone.utc), tz=timezone.utc)
@@ -61,14 +63,25 @@ def test_another_seed_gives_another_library(demo, tmp_path):
     other.dispose()
 
 
+def _school_id(db: Database, code: str) -> int:
+    return _rows(db, sa.select(School.id).where(School.code == code))[0][0]
+
+
 def test_the_demo_library_is_big_and_realistic(demo):
-    """GIVEN the demo library THEN it has >= 1,200 titles, >= 2,000 items, >= 300 K-8 students, ~25 teachers."""
-    counts = dict(_rows(demo, sa.select(Patron.patron_type, sa.func.count()).group_by(Patron.patron_type)))
+    """GIVEN the demo district THEN Lincoln has >= 1,200 titles, >= 2,000 items, >= 300 K-8 students and ~25
+    teachers, and Roosevelt Middle has grades 6-8 only."""
+    lincoln, roosevelt = _school_id(demo, "lincoln"), _school_id(demo, "roosevelt")
+    counts = dict(_rows(demo, sa.select(Patron.patron_type, sa.func.count()).where(Patron.school_id == lincoln)
+                        .group_by(Patron.patron_type)))
     assert counts["student"] >= 300 and 20 <= counts["teacher"] <= 30 and counts["staff"] >= 3
     assert _rows(demo, sa.select(sa.func.count()).select_from(Title))[0][0] >= 1200
-    assert _rows(demo, sa.select(sa.func.count()).select_from(Item))[0][0] >= 2000
-    grades = {g for (g,) in _rows(demo, sa.select(Patron.grade).where(Patron.patron_type == "student"))}
+    assert _rows(demo, sa.select(sa.func.count()).select_from(Item).where(Item.school_id == lincoln))[0][0] >= 2000
+    grades = {g for (g,) in _rows(demo, sa.select(Patron.grade).where(Patron.patron_type == "student",
+                                                                      Patron.school_id == lincoln))}
     assert grades == {"K", "1", "2", "3", "4", "5", "6", "7", "8"}
+    middle = {g for (g,) in _rows(demo, sa.select(Patron.grade).where(Patron.patron_type == "student",
+                                                                      Patron.school_id == roosevelt))}
+    assert middle == {"6", "7", "8"}
     homerooms = [h for (h,) in _rows(demo, sa.select(Patron.homeroom).where(Patron.patron_type == "student"))]
     assert all(h.startswith("Room ") and " - " in h for h in homerooms)
     spanish = _rows(demo, sa.select(sa.func.count()).select_from(Patron).where(Patron.language == "es"))[0][0]
@@ -76,11 +89,13 @@ def test_the_demo_library_is_big_and_realistic(demo):
 
 
 def test_every_barcode_is_valid_with_the_right_type_digit(demo):
-    """GIVEN the demo library THEN patron barcodes start 21234, items 31234, and every check digit is right."""
-    for (code,) in _rows(demo, sa.select(Patron.barcode)):
-        assert validate_library_barcode(code) and code.startswith("21234")
-    for (code,) in _rows(demo, sa.select(Item.barcode)):
-        assert validate_library_barcode(code) and code.startswith("31234")
+    """GIVEN the demo district THEN patron barcodes start 2 and items 3, then the school's institution number
+    (Lincoln 1234, Roosevelt 1235), and every check digit is right."""
+    for code, institution in _rows(demo, sa.select(Patron.barcode, School.institution).join(School)):
+        assert validate_library_barcode(code) and code.startswith(f"2{institution}")
+    for code, institution in _rows(demo, sa.select(Item.barcode, School.institution).join(School)):
+        assert validate_library_barcode(code) and code.startswith(f"3{institution}")
+    assert {i for (i,) in _rows(demo, sa.select(School.institution))} == {1234, 1235}
 
 
 def test_call_numbers_follow_the_shelf_conventions(demo):
@@ -106,9 +121,52 @@ def test_circulation_state_has_something_of_everything(demo):
     assert _rows(demo, sa.select(sa.func.count()).select_from(Patron).where(Patron.block_reason.is_not(None)))[0][0]
     assert _rows(demo, sa.select(sa.func.count()).select_from(Patron).where(Patron.pin_hash.is_not(None)))[0][0]
     assert len(_rows(demo, sa.select(PatronCard.uid))) >= 10
-    assert len(_rows(demo, sa.select(LoanPolicy.id))) == 3 * 5
-    assert _rows(demo, sa.select(Kiosk.id)) == [("demo-kiosk-1",)]
-    assert _rows(demo, sa.select(LibrarySettings.library_name)) == [("Lincoln Elementary School Library",)]
+    assert len(_rows(demo, sa.select(LoanPolicy.id).where(LoanPolicy.school_id.is_(None)))) == 3 * 5
+    assert _rows(demo, sa.select(Kiosk.id, Kiosk.kind).order_by(Kiosk.id)) == [
+        ("demo-kiosk-1", "kiosk"), ("desk-lincoln", "desk"), ("desk-roosevelt", "desk")]
+    assert _rows(demo, sa.select(LibrarySettings.library_name).order_by(LibrarySettings.id)) == [
+        ("Maple Valley School District",), ("Roosevelt Middle School Library",)]
+
+
+def test_the_second_school_has_its_own_rules_and_shares_the_catalog(demo):
+    """GIVEN the demo district THEN Roosevelt has its own settings, student policies and closed day, while
+    Lincoln uses the district's; Roosevelt's copies are of titles Lincoln has too (one union catalog)."""
+    with demo.reader() as session:
+        lincoln, roosevelt = (session.scalar(sa.select(School).where(School.code == code))
+                              for code in ("lincoln", "roosevelt"))
+        assert records.load_settings(session, lincoln.id).fines_block_cents == 500
+        own = records.load_settings(session, roosevelt.id)
+        assert own.fines_block_cents == 1000 and own.loan_history_days == 30
+        assert len(own.calendar.closed_days) == len(records.load_settings(session, lincoln.id).calendar.closed_days) + 1
+        assert records.policies_for(session, "student", roosevelt.id)["book"].loan_days == 21
+        assert records.policies_for(session, "student", lincoln.id)["book"].loan_days == 14
+        assert records.policies_for(session, "teacher", roosevelt.id)["book"].loan_days == 28  # the district's
+        shared = session.scalar(sa.select(sa.func.count(sa.distinct(Item.title_id))).where(
+            Item.school_id == roosevelt.id, Item.title_id.in_(sa.select(Item.title_id).where(
+                Item.school_id == lincoln.id))))
+        assert shared >= 200
+        priced = session.scalar(sa.select(sa.func.count()).select_from(Item).where(Item.price_cents.is_not(None)))
+        assert priced > 0.8 * session.scalar(sa.select(sa.func.count()).select_from(Item))
+
+
+def test_the_demo_staff_accounts_sign_in_with_the_printed_passwords(tmp_path):
+    """GIVEN a seeded district THEN a Lincoln librarian and technician, a Roosevelt librarian and a district
+    administrator exist, and each password seed_demo returned matches its Argon2id hash."""
+    db = Database(f"sqlite:///{tmp_path / 'staff.db'}")
+    upgrade(db.engine)
+    with db.writer() as session, session.begin():
+        sign_ins = seed_demo(session, CLOCK)["staff_sign_ins"]
+    with db.reader() as session:
+        accounts = {a.username: a for a in session.scalars(sa.select(StaffAccount))}
+        schools = {s.id: s.code for s in session.scalars(sa.select(School))}
+    assert {(name, a.role, schools.get(a.school_id)) for name, a in accounts.items()} == {
+        ("librarian", "librarian", "lincoln"), ("technician", "technician", "lincoln"),
+        ("roosevelt", "librarian", "roosevelt"), ("district", "district_admin", None)}
+    for name, password in sign_ins.items():
+        assert accounts[name].password_hash.startswith("$argon2id$")
+        assert verify_password(accounts[name].password_hash, password)
+        assert not verify_password(accounts[name].password_hash, password + "x")
+    db.dispose()
 
 
 def test_the_calendar_has_this_school_years_holidays(demo):
@@ -138,7 +196,8 @@ def test_cli_init_seed_samples_and_kiosk(tmp_path):
     assert before.exit_code == 1 and "run `central init-db` first" in before.output
     assert runner.invoke(main, [*url, "init-db"]).exit_code == 0
     seeded = runner.invoke(main, [*url, "seed-demo"])
-    assert seeded.exit_code == 0 and "Catalog:" in seeded.output and "Seeded the demo library" in seeded.output
+    assert seeded.exit_code == 0 and "Lincoln catalog:" in seeded.output and "Seeded the demo library" in seeded.output
+    assert "Staff sign-in: librarian / " in seeded.output and "Staff sign-in: district / " in seeded.output
     again = runner.invoke(main, [*url, "seed-demo"])
     assert again.exit_code == 1 and "--if-empty" in again.output and "Traceback" not in again.output
     assert runner.invoke(main, [*url, "seed-demo", "--if-empty"]).exit_code == 0
@@ -146,9 +205,11 @@ def test_cli_init_seed_samples_and_kiosk(tmp_path):
     assert len(samples["students"]) >= 3 and len(samples["items"]) == 10
     assert any("pin" in s for s in samples["students"]) and any("card_uid" in s for s in samples["students"])
     assert samples["blocked_student"]["barcode"] and samples["reference_item"]["barcode"]
-    created = runner.invoke(main, [*url, "create-kiosk", "desk-2", "Front desk"])
+    unsaid = runner.invoke(main, [*url, "create-kiosk", "kiosk-2", "Front desk"])
+    assert unsaid.exit_code == 1 and "say which with --school" in unsaid.output and "lincoln" in unsaid.output
+    created = runner.invoke(main, [*url, "create-kiosk", "kiosk-2", "Front desk", "--school", "lincoln"])
     assert created.exit_code == 0 and len(created.output.strip().splitlines()[-1]) >= 24
-    duplicate = runner.invoke(main, [*url, "create-kiosk", "desk-2", "Front desk"])
+    duplicate = runner.invoke(main, [*url, "create-kiosk", "kiosk-2", "Front desk", "--school", "lincoln"])
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
 
 

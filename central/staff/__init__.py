@@ -1,0 +1,1 @@
+"""Staff: accounts and their passwords, roles and what each may do, sign-in with throttling, the audit log."""
