@@ -143,30 +143,36 @@ class Journal:
         """Commit the backend's answers in one transaction: outcomes delivered, rejections parked.
 
         A transient rejection leaves its event pending with the reason noted. Returns the entries
-        that changed state (an event already settled stays as it was).
+        that changed state (an event already settled stays as it was), in the order given.
         """
-        now, changed = self._now(), []
+        now = self._now()
+        ids = [d.event_id for d in deliveries]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
         with self._transaction() as db:
-            for delivery in deliveries:
-                if delivery.outcome is not None:
-                    cursor = db.execute(
-                        "UPDATE deliveries SET state = 'delivered', outcome = ?, settled_at = ?, attempts = attempts + 1,"
-                        " last_attempt_at = ?, last_error = NULL WHERE event_id = ? AND state = 'pending'",
-                        (_json(delivery.outcome), now, now, delivery.event_id))
-                elif delivery.rejection.transient:
-                    db.execute("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
-                               " WHERE event_id = ? AND state = 'pending'",
-                               (now, delivery.rejection.detail[:500], delivery.event_id))
-                    continue
-                else:
-                    cursor = db.execute(
-                        "UPDATE deliveries SET state = 'parked', rejection_code = ?, rejection_message = ?,"
-                        " settled_at = ?, attempts = attempts + 1, last_attempt_at = ?, last_error = NULL"
-                        " WHERE event_id = ? AND state = 'pending'",
-                        (delivery.rejection.code, delivery.rejection.message[:500], now, now, delivery.event_id))
-                if cursor.rowcount:
-                    changed.append(delivery.event_id)
-        return [self.get(event_id) for event_id in changed]
+            still = {row[0] for row in db.execute(
+                f"SELECT event_id FROM deliveries WHERE state = 'pending' AND event_id IN ({marks})", ids)}
+            delivered = [(_json(d.outcome), now, now, d.event_id) for d in deliveries
+                         if d.event_id in still and d.outcome is not None]
+            parked = [(d.rejection.code, d.rejection.message[:500], now, now, d.event_id) for d in deliveries
+                      if d.event_id in still and d.outcome is None and not d.rejection.transient]
+            held = [(now, d.rejection.detail[:500], d.event_id) for d in deliveries
+                    if d.event_id in still and d.outcome is None and d.rejection.transient]
+            db.executemany("UPDATE deliveries SET state = 'delivered', outcome = ?, settled_at = ?,"
+                           " attempts = attempts + 1, last_attempt_at = ?, last_error = NULL WHERE event_id = ?",
+                           delivered)
+            db.executemany("UPDATE deliveries SET state = 'parked', rejection_code = ?, rejection_message = ?,"
+                           " settled_at = ?, attempts = attempts + 1, last_attempt_at = ?, last_error = NULL"
+                           " WHERE event_id = ?", parked)
+            db.executemany("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
+                           " WHERE event_id = ?", held)
+        changed = {row[-1] for row in delivered} | {row[-1] for row in parked}
+        if not changed:
+            return []
+        found = {e.event_id: e for e in self._entries(
+            f"WHERE d.event_id IN ({','.join('?' * len(changed))})", tuple(changed))}
+        return [found[i] for i in ids if i in found]
 
     def note_attempt(self, event_ids: Sequence[str], error: str) -> None:
         """Count a send that got no answer; the events stay pending."""
