@@ -72,15 +72,18 @@ def postgres_server():
 
 
 @pytest.fixture
-def postgres_url(postgres_server) -> str:
-    """A new, empty PostgreSQL database for one test; returns its SQLAlchemy URL."""
+def postgres_url(postgres_server):
+    """A new, empty PostgreSQL database for one test; yields its SQLAlchemy URL and drops it afterwards
+    (hundreds of leftover databases would leave gigabytes for the server's teardown to delete)."""
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]
     plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{postgres_server}/{name}"
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
