@@ -197,14 +197,18 @@ def sync_patrons():
 def sync_items():
     """Item cache records changed after ``since``, for titles and offline checkouts."""
     since, limit = _feed_args(language())
-    return jsonify(feeds.page_json(feeds.items_page(state().session(), since=since, limit=limit)))
+    return jsonify(feeds.page_json(feeds.items_page(state().session(), since=since, limit=limit,
+                                                    school_id=_kiosk_school())))
 
 
 @bp.get("/sync/loan-rules")
 def sync_loan_rules():
     """The loan policies and the library calendar, for offline due dates."""
-    school_id = state().session().scalar(sa.select(Kiosk.school_id).where(Kiosk.id == g.kiosk_id))
-    return jsonify(feeds.loan_rules(state().session(), state().clock.today(), school_id).to_dict())
+    return jsonify(feeds.loan_rules(state().session(), state().clock.today(), _kiosk_school()).to_dict())
+
+
+def _kiosk_school() -> int | None:
+    return state().session().scalar(sa.select(Kiosk.school_id).where(Kiosk.id == g.kiosk_id))
 
 
 @bp.post("/kiosks/heartbeat")

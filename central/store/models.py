@@ -106,7 +106,7 @@ class Item(Base):
     price_cents: Mapped[int | None]  # replacement price; a lost or damaged copy is charged this
     acquired_on: Mapped[date | None]
     import_source: Mapped[str | None] = mapped_column(sa.String(40))
-    # When this item's cache record last changed (kiosks' delta sync); kept by central.sync.changes.
+    # When this item's cache record last changed (kiosks' delta sync); kept by central.store.changes.
     updated_at: Mapped[datetime | None] = mapped_column(index=True)
     title_record: Mapped[Title] = relationship(back_populates="items")
     school: Mapped[School] = relationship()
@@ -142,7 +142,7 @@ class Patron(Base):
     pin_locked_until: Mapped[datetime | None]
     # Locks in a row since the last right PIN or staff unlock: each one lasts twice as long as the last.
     pin_lockouts: Mapped[int] = mapped_column(default=0, server_default="0")
-    # When this patron's cache record last changed (kiosks' delta sync); kept by central.sync.changes.
+    # When this patron's cache record last changed (kiosks' delta sync); kept by central.store.changes.
     updated_at: Mapped[datetime | None] = mapped_column(index=True)
     cards: Mapped[list[PatronCard]] = relationship(back_populates="patron")
     school: Mapped[School] = relationship()
@@ -251,16 +251,16 @@ class Kiosk(Base):
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # None: cannot call the API
     last_seen_at: Mapped[datetime | None]
     last_status: Mapped[dict[str, Any] | None]
-    school: Mapped[School] = relationship()
     # Server time minus the kiosk's clock at its last heartbeat: offline events' times are corrected by it.
     clock_offset_seconds: Mapped[int | None]
+    school: Mapped[School] = relationship()
 
 
 EVENT_STATUSES = ("applied", "rejected")
 
 
 class CirculationEvent(Base):
-    """One checkout/checkin/renew as a kiosk sent it, with the outcome returned; kept forever.
+    """One checkout/checkin/renew as a station sent it, with the outcome returned; kept forever.
 
     ``status`` is ``applied`` (the rules decided it: ``ok`` says yes or no) or ``rejected`` (the request
     itself was wrong, say a malformed barcode: kept so the kiosk's sequence goes on and a re-send gets
@@ -271,7 +271,7 @@ class CirculationEvent(Base):
     __tablename__ = "circulation_events"
     __table_args__ = (UniqueConstraint("kiosk_id", "sequence"),
                       sa.Index("ix_circulation_events_item_time", "item_barcode", "effective_at"))
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # the kiosk's event UUID
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # the station's event UUID
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     sequence: Mapped[int]
     type: Mapped[str] = mapped_column(sa.String(20))
@@ -286,38 +286,9 @@ class CirculationEvent(Base):
     effective_at: Mapped[datetime | None]
 
 
-class CirculationException(Base):
-    """Something staff must look at: a conflict rule that decided an offline event, or a kiosk alert.
-
-    ``rule`` is a code of the conflict table in protocol/API.md (offline_checkout_closed_other_loan,
-    sequence_reused, ...). Exceptions are resolved with a note, never deleted.
-    """
-
-    __tablename__ = "circulation_exceptions"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kiosk_id: Mapped[str | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
-    event_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
-    rule: Mapped[str] = mapped_column(sa.String(60))
-    item_barcode: Mapped[str | None] = mapped_column(sa.String(64))
-    patron_barcode: Mapped[str | None] = mapped_column(sa.String(64))
-    detail: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime]
-    resolved_at: Mapped[datetime | None]
-    resolved_by: Mapped[str | None] = mapped_column(sa.String(120))
-    resolution_note: Mapped[str | None] = mapped_column(sa.String(1000))
-
-
-class ServerSecret(Base):
-    """A named secret the server makes once and keeps (the patron cache's identifier key)."""
-
-    __tablename__ = "server_secrets"
-    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime]
-
-
 # Registered on the same metadata, and importable from here like every other model.
 from central.store.policy_models import (  # noqa: E402,F401
     PIN_LOCKOUT_MINUTES_DEFAULT, PIN_MAX_FAILURES_DEFAULT, ClosedDay, LibrarySettings, LoanPolicy, SchoolClosedDay,
 )
 from central.store.staff_models import STAFF_ROLES, AuditEntry, SigninThrottle, StaffAccount  # noqa: E402,F401
+from central.store.sync_models import CirculationException, ServerSecret  # noqa: E402,F401

@@ -66,14 +66,16 @@ def cache_key(session: Session, now: datetime) -> bytes:
     return bytes.fromhex(row.value)
 
 
-def _page(session: Session, model, since: str | None, limit: int):
+def _page(session: Session, model, since: str | None, limit: int, where=None):
     """The rows of ``model`` changed after the cursor, oldest change first, and the next cursor."""
     when, ident = parse_cursor(since)
     # Typed literals, so SQLite compares stored UTC text with UTC text (central.store.models.UTCDateTime).
     changed = sa.func.coalesce(model.updated_at, sa.literal(_EPOCH, UTCDateTime()), type_=UTCDateTime())
     after = sa.literal(when, UTCDateTime())
-    rows = session.scalars(sa.select(model).where(sa.or_(changed > after, sa.and_(changed == after, model.id > ident)))
-                           .order_by(changed, model.id).limit(limit + 1)).all()
+    query = sa.select(model).where(sa.or_(changed > after, sa.and_(changed == after, model.id > ident)))
+    if where is not None:
+        query = query.where(where)
+    rows = session.scalars(query.order_by(changed, model.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     if more:
@@ -94,7 +96,6 @@ def patrons_page(session: Session, *, since: str | None, limit: int, today: date
     ids = [p.id for p in rows]
     loans = dict(session.execute(sa.select(Loan.patron_id, sa.func.count()).where(
         Loan.patron_id.in_(ids), Loan.returned_at.is_(None)).group_by(Loan.patron_id)).all()) if ids else {}
-    # What is still owed: part-paid fines count for what is left (central.circulation.fines).
     fines = dict(session.execute(sa.select(Fine.patron_id, sa.func.sum(Fine.amount_cents - Fine.paid_cents)).where(
         Fine.patron_id.in_(ids), Fine.paid.is_(False)).group_by(Fine.patron_id)).all()) if ids else {}
     cards: dict[int, list[str]] = {}
@@ -102,10 +103,10 @@ def patrons_page(session: Session, *, since: str | None, limit: int, today: date
         for patron_id, uid in session.execute(sa.select(PatronCard.patron_id, PatronCard.uid)
                                               .where(PatronCard.patron_id.in_(ids)).order_by(PatronCard.id)):
             cards.setdefault(patron_id, []).append(uid)
-    settings_of: dict[int, records.Settings] = {}  # each patron's own school's fine limit
+    settings_of: dict[int | None, records.Settings] = {}
     out = []
     for patron in rows:
-        if patron.school_id not in settings_of:
+        if patron.school_id not in settings_of:  # a patron's block limit is their own school's
             settings_of[patron.school_id] = records.load_settings(session, patron.school_id)
         settings = settings_of[patron.school_id]
         facts = rules.PatronFacts(patron.id, patron.expires_on, patron.block_reason, int(fines.get(patron.id) or 0),
@@ -123,9 +124,10 @@ def patrons_page(session: Session, *, since: str | None, limit: int, today: date
     return wire.SyncPage(tuple(out), cursor, more, hash_key=key.hex())
 
 
-def items_page(session: Session, *, since: str | None, limit: int) -> wire.SyncPage:
-    """Item cache records changed after ``since``."""
-    rows, cursor, more = _page(session, Item, since, limit)
+def items_page(session: Session, *, since: str | None, limit: int, school_id: int | None) -> wire.SyncPage:
+    """Item cache records of one school changed after ``since`` (a kiosk lends its own school's items)."""
+    rows, cursor, more = _page(session, Item, since, limit,
+                               None if school_id is None else Item.school_id == school_id)
     titles = {t.id: t for t in session.scalars(sa.select(Title).where(
         Title.id.in_({i.title_id for i in rows})))} if rows else {}
     out = tuple(wire.CachedItem(barcode=i.barcode, title=titles[i.title_id].title, author=titles[i.title_id].author,
@@ -134,18 +136,18 @@ def items_page(session: Session, *, since: str | None, limit: int) -> wire.SyncP
     return wire.SyncPage(out, cursor, more)
 
 
-def loan_rules(session: Session, today: date, school_id: int | None = None) -> wire.LoanRules:
-    """The loan policies of a school (its own where it has them, else the district's) with its calendar
-    (closed days from today for a year and a half)."""
+def loan_rules(session: Session, today: date, school_id: int | None) -> wire.LoanRules:
+    """A school's loan policies (its own, else the district's) with its calendar (closed days from today for
+    a year and a half)."""
     settings = records.load_settings(session, school_id)
     calendar = settings.calendar
     horizon = today + timedelta(days=550)
-    patron_types = sorted(set(session.scalars(sa.select(LoanPolicy.patron_type))))
-    policies = [(patron_type, item_type, facts) for patron_type in patron_types
-                for item_type, facts in sorted(records.policies_for(session, patron_type, school_id).items())]
+    types = sorted(set(session.scalars(sa.select(LoanPolicy.patron_type).distinct())))
+    found = [wire.LoanRule(patron_type, item_type, p.loanable, p.loan_days, p.max_items)
+             for patron_type in types
+             for item_type, p in sorted(records.policies_for(session, patron_type, school_id).items())]
     return wire.LoanRules(
-        rules=tuple(wire.LoanRule(patron_type, item_type, p.loanable, p.loan_days, p.max_items)
-                    for patron_type, item_type, p in policies),
+        rules=tuple(found),
         closed_weekdays=frozenset(calendar.closed_weekdays),
         closed_days=frozenset(d for d in calendar.closed_days if today <= d <= horizon),
         term_end=calendar.term_end)

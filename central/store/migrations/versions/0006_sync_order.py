@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-from central.store.models import UTCDateTime
+from central.store.base import UTCDateTime  # noqa: I001 (the column type the models use)
 
 revision = "0006_sync_order"
 down_revision = "0003"
