@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from central.store.models import Fine, Item, Patron
 from protocol.identifiers import make_library_barcode
+from tests.central.conftest import SQLITE_ONLY
 from tests.central.staff import PASSWORD, add_staff
 from tests.central.test_labels_cards import decoded
 from tests.conftest import ROOT
@@ -38,7 +39,7 @@ def _wedge(page, field: str, code: str) -> None:
     page.keyboard.press("Enter")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the pages, not the database, are tested here
+@SQLITE_ONLY  # the pages, not the database, are tested here
 def test_a_librarian_adds_a_copy_prints_its_label_works_the_desk_and_takes_a_fine(browser, server, database, clock,
                                                                                   library):
     """GIVEN the small library served over HTTP and a librarian account WHEN she signs in, adds a copy of "All About
