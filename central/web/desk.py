@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from central.catalog.titles import find_by_isbn, isbn13
@@ -18,7 +19,7 @@ from central.circulation.events import record_station_event
 from central.circulation.schools import desk_id, ensure_desk
 from central.messages import Refused
 from central.staff import roles
-from central.store.models import CirculationEvent, Fine, Hold, Item, Loan, Patron, Title
+from central.store.models import CirculationEvent, Fine, Hold, Item, Kiosk, Loan, Patron, School, Title
 from central.web import forms, policy
 from central.web.i18n import current_language, money, t
 from protocol.circulation import Refusal
@@ -51,11 +52,14 @@ def _panel(session, patron: Patron) -> dict:
     today = policy.state().clock.today()
     settings = records.load_settings(session, patron.school_id)
     facts = records.patron_facts(session, patron)
+    # Each row's copy and title come in the same query: the page lists them all (a teacher may have 25 out).
     loans = session.scalars(sa.select(Loan).join(Item).where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
+                            .options(joinedload(Loan.item).joinedload(Item.title_record))
                             .order_by(Loan.due_date, Item.call_number)).all()
     active = session.scalars(sa.select(Hold).where(Hold.patron_id == patron.id, Hold.status.in_(holds.ACTIVE))
-                             .order_by(Hold.placed_at)).all()
+                             .options(joinedload(Hold.title_record)).order_by(Hold.placed_at)).all()
     unpaid = session.scalars(sa.select(Fine).where(Fine.patron_id == patron.id, Fine.paid.is_(False))
+                             .options(joinedload(Fine.item).joinedload(Item.title_record))
                              .order_by(Fine.assessed_on, Fine.id)).all()
     return {"patron": patron, "loans": loans, "holds": active, "fines": unpaid, "today": today,
             "owed": sum(f.owed_cents for f in unpaid),
@@ -113,8 +117,9 @@ def _transaction(kind: str):
     request_type = {"checkout": CheckoutRequest, "renew": RenewRequest}.get(kind)
     wire = request_type(patron.barcode, item_code) if request_type else CheckinRequest(item_code)
     central = policy.state()
-    with central.db.writer() as writer, writer.begin():
-        ensure_desk(writer, school)
+    if session.get(Kiosk, desk_id(school)) is None:  # schools made before their desk existed get one now
+        with central.db.writer() as writer, writer.begin():
+            ensure_desk(writer, writer.get(School, school.id))
     event_id = _event_id()
     result = record_station_event(central.db, central.clock, desk_id(school), wire, current_language(),
                                   event_id=event_id)

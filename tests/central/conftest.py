@@ -33,11 +33,27 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> str:
-    """An empty database: a SQLite file, or a fresh database on the real PostgreSQL server."""
+def database_url(request, tmp_path):
+    """An empty database: a SQLite file, or a fresh database on the real PostgreSQL server (dropped afterwards,
+    so hundreds of tests do not leave gigabytes for the server's teardown to delete)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'central.db'}"
-    return request.getfixturevalue("postgres_url")
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    _drop_postgres_database(url)
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    server, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Tests of pages and permissions, where the database's dialect changes nothing: SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from central.printing import cards, labels
 from central.store.models import Item, Patron
 from protocol.identifiers import make_library_barcode
+from tests.central.conftest import SQLITE_ONLY
 
 DPI = 300
 
@@ -70,6 +71,7 @@ def test_library_cards_carry_the_name_school_and_a_decodable_barcode():
     assert decoded(made) == [make_library_barcode("2", 1234, 1), make_library_barcode("2", 1234, 2)]
 
 
+@SQLITE_ONLY
 def test_the_labels_page_gives_a_pdf_of_the_chosen_copies(staff, database, library):
     """GIVEN a technician WHEN she asks the labels of two copies as Codabar THEN the answer is a PDF, not kept by
     the browser, whose barcodes are those two copies; a start past the sheet is refused with 400."""
@@ -82,6 +84,7 @@ def test_the_labels_page_gives_a_pdf_of_the_chosen_copies(staff, database, libra
     assert staff["technician"].get(f"/labels/print?item={ids[0]}&start=31").status_code == 400
 
 
+@SQLITE_ONLY
 def test_the_card_of_a_patron_prints_from_the_patron_page(staff, database, library):
     """GIVEN Maria WHEN a librarian prints her card THEN a PDF whose barcode is Maria's number; a technician may not."""
     with database.reader() as session:

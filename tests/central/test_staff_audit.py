@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from central.circulation.schools import add_school
 from central.staff import audit
 from central.store.models import Patron
+from tests.central.conftest import SQLITE_ONLY
 from tests.central.staff import StaffClient, add_staff, text_of
 
 
+@SQLITE_ONLY
 def test_the_audit_page_shows_the_schools_changes_newest_first_in_the_readers_language(staff, app, database, clock,
                                                                                        library):
     """GIVEN a block and an unblock at the test school and a change at another school WHEN the librarian opens the

@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.central.conftest import SQLITE_ONLY
 
 SPANISH = ROOT / "central" / "web" / "translations" / "es.json"
 TEMPLATE_CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -83,6 +84,7 @@ def test_the_spanish_file_is_valid_json_with_no_empty_or_untranslated_entries():
     assert copied == []
 
 
+@SQLITE_ONLY
 def test_a_spanish_speaking_librarian_gets_spanish_pages_flashes_and_refusals(app, database, clock, library):
     """GIVEN a librarian whose language is Spanish WHEN she signs in THEN the home page is in Spanish (lang="es");
     WHEN she blocks a patron without a reason THEN the refusal is in Spanish; WHEN she adds a copy with a taken
@@ -113,6 +115,7 @@ def test_a_spanish_speaking_librarian_gets_spanish_pages_flashes_and_refusals(ap
     assert "Signed in as lucia (Librarian)." in text_of(client.get("/"))
 
 
+@SQLITE_ONLY
 def test_the_sign_in_page_follows_the_browser_language_until_one_is_chosen(app):
     """GIVEN a browser asking for Spanish WHEN the sign-in page opens THEN it is in Spanish; WHEN English is
     chosen with the language button THEN the page is in English from then on."""

@@ -14,7 +14,7 @@ from central.circulation.schools import add_school
 from central.staff import roles
 from central.store.models import (AuditEntry, Fine, FinePayment, Hold, Item, LibrarySettings, Loan, Patron,
                                   PatronCard, StaffAccount, Title)
-from tests.central.conftest import MONDAY
+from tests.central.conftest import MONDAY, SQLITE_ONLY
 from tests.central.staff import ROLES, StaffClient
 
 OTHER_BOOK, OTHER_STUDENT = "34321000000011", "24321000000013"
@@ -99,6 +99,7 @@ def test_every_staff_route_declares_its_permission(app):
         assert permission == "public" or permission in roles.PERMISSIONS, rule.endpoint
 
 
+@SQLITE_ONLY
 def test_every_route_with_every_role_does_only_what_the_role_may(app, database, library, staff, ids):
     """GIVEN a librarian, technician, read-only account and district admin WHEN each GETs and POSTs every staff
     route THEN a route outside the role's permissions answers 403, one inside never 403 or 500; and after
@@ -130,6 +131,7 @@ def _account(database, role: str) -> StaffAccount:
         return session.scalar(sa.select(StaffAccount).where(StaffAccount.username == role.replace("_", "")))
 
 
+@SQLITE_ONLY
 def test_a_librarian_can_neither_see_nor_change_another_schools_records(app, database, library, staff, ids):
     """GIVEN a librarian of the test school WHEN she opens or posts to a copy, patron, hold or fine of Hill
     Middle THEN 403 every time and Hill's records are as they were; the district admin may open them."""
@@ -155,6 +157,7 @@ def test_a_librarian_can_neither_see_nor_change_another_schools_records(app, dat
     assert f"/patrons/{ids['other']['patron_id']}" not in found and "No patron matches" in found
 
 
+@SQLITE_ONLY
 def test_signed_out_every_page_sends_to_the_sign_in_form_and_every_post_is_refused(app, database, library, ids):
     """GIVEN nobody signed in WHEN any staff page is opened THEN it redirects to the sign-in form; WHEN any form
     is posted (with a valid token) THEN 401 and nothing changed."""

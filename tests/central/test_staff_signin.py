@@ -10,6 +10,7 @@ from central.staff import signin
 from central.store.models import Patron, SigninThrottle, StaffAccount
 from central.web.setup import secret_key
 from tests.central.staff import PASSWORD, StaffClient, add_staff, text_of
+from tests.central.conftest import SQLITE_ONLY
 
 
 def _account(database, username: str) -> StaffAccount:
@@ -17,6 +18,7 @@ def _account(database, username: str) -> StaffAccount:
         return session.scalar(sa.select(StaffAccount).where(StaffAccount.username == username))
 
 
+@SQLITE_ONLY
 def test_a_librarian_signs_in_and_out_and_the_session_cookie_is_guarded(app, database, clock, library):
     """GIVEN a librarian WHEN she signs in with the form THEN she reaches her school's home page and the cookie
     is HttpOnly and SameSite=Lax (not Secure over plain HTTP); WHEN she signs out THEN the page asks again."""
@@ -32,6 +34,7 @@ def test_a_librarian_signs_in_and_out_and_the_session_cookie_is_guarded(app, dat
     assert client.get("/catalog").status_code == 302  # the pages send her back to the sign-in form
 
 
+@SQLITE_ONLY
 def test_over_https_the_session_cookie_is_secure(app, database, clock, library):
     """GIVEN the server reached over HTTPS WHEN a librarian signs in THEN the session cookie is marked Secure."""
     add_staff(database, clock, "ann", "librarian", library.school_id)
@@ -91,6 +94,7 @@ def test_lock_lengths_double_and_stop_at_a_day():
     assert signin.lock_length(timedelta(minutes=5), 30) == timedelta(hours=24)
 
 
+@SQLITE_ONLY
 def test_a_disabled_account_or_a_changed_password_ends_the_session(app, database, clock, library):
     """GIVEN a signed-in librarian WHEN her password is changed elsewhere THEN her open session ends; WHEN her
     account is turned off THEN the right password is refused with words."""
@@ -107,6 +111,7 @@ def test_a_disabled_account_or_a_changed_password_ends_the_session(app, database
     assert refused.status_code == 401 and "This account is turned off" in text_of(refused)
 
 
+@SQLITE_ONLY
 def test_a_form_posted_without_its_csrf_token_is_refused_with_400_and_changes_nothing(staff, database, library):
     """GIVEN a signed-in librarian WHEN she posts the block form without its token, or with a forged one
     THEN a 400 page says the form expired and nothing was changed; the kiosk API needs no token."""
@@ -125,6 +130,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused_with_400_and_changes_no
     assert api.status_code == 200
 
 
+@SQLITE_ONLY
 def test_the_secret_key_is_generated_once_into_the_instance_folder_or_taken_from_the_environment(
         tmp_path, monkeypatch, database):
     """GIVEN no CENTRAL_SECRET_KEY WHEN two apps start on one instance folder THEN they share one generated key,
@@ -138,6 +144,7 @@ def test_the_secret_key_is_generated_once_into_the_instance_folder_or_taken_from
     assert secret_key(tmp_path) == "from-the-environment"
 
 
+@SQLITE_ONLY
 def test_a_sign_in_link_never_sends_anyone_to_another_site(app, database, clock, library):
     """GIVEN a sign-in form whose 'next' names another site WHEN signing in THEN the librarian lands at home."""
     add_staff(database, clock, "ann", "librarian", library.school_id)
