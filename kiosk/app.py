@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from kiosk.bootstrap import Kiosk, bootstrap
 from kiosk.config import KioskConfig, load_config
@@ -38,6 +38,15 @@ def create_app(config: KioskConfig | str | os.PathLike | None = None, *, backend
     app.jinja_env.globals["t"] = t
 
     register_blueprints(app)
+
+    @app.after_request
+    def no_store(response):
+        # Pages and JSON can carry a student's name and books: never kept by the browser (no back-forward
+        # cache either), so the next child cannot see them with Back or from the cache.
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     if start_threads:
         kiosk.start_threads()
     return app

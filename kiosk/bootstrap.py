@@ -28,6 +28,7 @@ from kiosk.session.classify import Classifier
 from kiosk.session.lookups import Lookups
 from kiosk.session.machine import Session
 from kiosk.session.receipts import ReceiptDesk
+from kiosk.session.service import FILE_NAME as SCREEN_FILE, ScreenSettings
 from kiosk.web.sse import Broker
 
 log = logging.getLogger("kiosk")
@@ -83,6 +84,7 @@ class Kiosk:
     pads: PadRouter
     ticker: Ticker
     found: FoundDevices = field(default_factory=FoundDevices)  # discovery, started by the staff device page
+    screen: ScreenSettings = field(default_factory=lambda: ScreenSettings(None))  # out of order, sounds
     threads_started: bool = False
 
     def start_threads(self) -> None:
@@ -132,14 +134,21 @@ def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | Non
     outbox = Outbox(journal, sender, monitor, policy, hub, answer_wait_seconds=config.offline.answer_wait_seconds)
     lookups = Lookups(config.offline.answer_wait_seconds)
     receipts = ReceiptDesk(config.kiosk.library_name, devices.printer, clock)
-    session = Session(backend=backend, outbox=outbox, policy=policy, classifier=classifier, settings=config.kiosk,
+    screen = ScreenSettings(journal.path.parent / SCREEN_FILE, on_change=lambda: hub.changed("session"))
+    session = Session(service=screen, backend=backend, outbox=outbox, policy=policy, classifier=classifier, settings=config.kiosk,
                       clock=clock, receipts=receipts, lookups=lookups, hub=hub, monitor=monitor,
                       titles=lambda barcode: getattr(caches.item(barcode), "title", None))
     pads = PadRouter(clock, hub=hub, session=session, journal=journal, pad_of=devices.device_of,
                      scan_log=devices.scans, lang=config.kiosk.languages[0])
     cache_sync = CacheSync(backend, caches, monitor, interval=config.offline.cache_refresh_seconds, hub=hub)
+    found = FoundDevices(on_change=lambda: hub.changed("discovery"))
+
+    def tick() -> None:
+        session.tick()
+        found.expire()
+
     devices.start()
     return Kiosk(config=config, clock=clock, hub=hub, journal=journal, caches=caches, backend=backend, broker=broker,
                  monitor=monitor, policy=policy, sender=sender, outbox=outbox, cache_sync=cache_sync, lookups=lookups,
-                 receipts=receipts, session=session, devices=devices, pads=pads, ticker=Ticker(session.tick),
-                 found=FoundDevices(on_change=lambda: hub.changed("discovery")))
+                 receipts=receipts, session=session, devices=devices, pads=pads, ticker=Ticker(tick),
+                 found=found, screen=screen)

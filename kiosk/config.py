@@ -79,6 +79,7 @@ class DemoSection:
     enabled: bool = False
     sample_patrons: tuple[str, ...] = ()
     sample_items: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)  # barcode -> name shown beside it (set by `kiosk demo`)
 
 
 @dataclass(frozen=True)

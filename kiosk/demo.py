@@ -81,27 +81,41 @@ def _samples(env: dict) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def sample_lists(samples: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(students, books) as (barcode, name) pairs: the one list the terminal prints and the developer panel shows."""
+    def pairs(rows, name_key):
+        return [(str(r["barcode"]), str(r.get(name_key) or "")) for r in rows or () if isinstance(r, dict) and r.get("barcode")]
+
+    students = pairs((samples.get("students") or [])[:5], "display_name")
+    books = pairs((samples.get("items") or [])[:6], "title")
+    for key, bucket, name_key, label in (("blocked_student", students, "display_name", "blocked"),
+                                         ("reference_item", books, "title", "reference")):
+        one = samples.get(key)
+        if isinstance(one, dict) and one.get("barcode"):
+            bucket.append((str(one["barcode"]), f"{one.get(name_key) or ''} ({label})".strip()))
+    return students, books
+
+
 def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path) -> None:
     print()
     print(f"Central server:  {central_url}   (its log: {log_path})")
     print(f"Kiosk:           {kiosk_url}")
     print(f"Staff mode:      {kiosk_url}/staff   PIN {pin}")
-    students = samples.get("students") or []
+    extras = {}
+    for s in samples.get("students") or []:
+        if isinstance(s, dict) and s.get("barcode"):
+            found = [f"PIN {s['pin']}" if s.get("pin") else "", f"card {s['card_uid']}" if s.get("card_uid") else ""]
+            extras[str(s["barcode"])] = ", ".join(x for x in found if x)
+    students, books = sample_lists(samples)
     if students:
         print("Sample students (scan, or type on the kiosk's keypad):")
-        for s in students[:5]:
-            extras = [f"PIN {s['pin']}" if s.get("pin") else "", f"card {s['card_uid']}" if s.get("card_uid") else ""]
-            extra = ", ".join(x for x in extras if x)
-            print(f"  {s.get('barcode')}  {s.get('display_name', '')}{'  (' + extra + ')' if extra else ''}")
-    for label, key in (("Blocked student", "blocked_student"), ("Reference book", "reference_item")):
-        one = samples.get(key)
-        if isinstance(one, dict) and one.get("barcode"):
-            print(f"{label}: {one['barcode']}  {one.get('display_name') or one.get('title') or ''}")
-    items = samples.get("items") or []
-    if items:
+        for barcode, name in students:
+            extra = extras.get(barcode)
+            print(f"  {barcode}  {name}{'  (' + extra + ')' if extra else ''}")
+    if books:
         print("Sample books:")
-        for item in items[:6]:
-            print(f"  {item.get('barcode')}  {item.get('title', '')}")
+        for barcode, title in books:
+            print(f"  {barcode}  {title}")
     print("Press Ctrl-C to stop both.", flush=True)
 
 
@@ -139,14 +153,11 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -
             config = load_config(DEMO_CONFIG)
         except ConfigError as exc:
             raise DemoError(str(exc)) from None
-        students = [s["barcode"] for s in samples.get("students") or [] if s.get("barcode")]
-        items = [i["barcode"] for i in samples.get("items") or [] if i.get("barcode")]
-        for key, bucket in (("blocked_student", students), ("reference_item", items)):
-            if isinstance(samples.get(key), dict) and samples[key].get("barcode"):
-                bucket.append(samples[key]["barcode"])
+        students, books = sample_lists(samples)
         config = dataclasses.replace(
             config, journal=dataclasses.replace(config.journal, path=instance / "demo-kiosk-journal.db"),
-            demo=dataclasses.replace(config.demo, sample_patrons=tuple(students[:6]), sample_items=tuple(items[:8])))
+            demo=dataclasses.replace(config.demo, sample_patrons=tuple(b for b, _ in students),
+                                     sample_items=tuple(b for b, _ in books), labels=dict(students + books)))
         setup_logging()
         ready = lambda: _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}",  # noqa: E731
                                        config.staff.pin, samples, log_path)

@@ -1,17 +1,22 @@
 """Devices found on this computer, for the staff screen: a DeviceWatcher started when staff first look.
 
 Nothing runs until the device page is opened (a kiosk that is never configured on site never
-polls). Plugging a scanner in or out refreshes the page over SSE ("discovery").
+polls), and it stops again when staff leave that page: the page renews a lease while it is open
+(every refresh of its live parts, and a heartbeat), and the kiosk's ticker stops a watcher whose
+lease ran out (``LEASE_SECONDS``), as it stops it at once when staff go to another page or lock.
+Plugging a scanner in or out refreshes the page over SSE ("discovery").
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from drivers import discovery
 
 log = logging.getLogger("kiosk.devices")
+LEASE_SECONDS = 30.0  # the device page renews it every 10 s while open
 
 
 class FoundDevices:
@@ -27,9 +32,26 @@ class FoundDevices:
         self.problems = problems  # why discovery may have missed devices (permissions, libraries)
         self._lock = threading.Lock()
         self._watcher: discovery.DeviceWatcher | None = None
+        self._lease_until = 0.0
+
+    @property
+    def watching(self) -> bool:
+        """True while a watcher runs."""
+        return self._watcher is not None
+
+    def renew(self) -> None:
+        """The device page is still open: keep watching for another LEASE_SECONDS."""
+        self._lease_until = time.monotonic() + LEASE_SECONDS
+
+    def expire(self) -> None:
+        """Stop watching when no device page renewed the lease in time (called every second)."""
+        if self._watcher is not None and time.monotonic() > self._lease_until:
+            log.info("device discovery stopped: nobody is on the device page")
+            self.stop()
 
     def ensure_started(self) -> None:
         """Start watching (once); the first inventory is taken now."""
+        self.renew()
         with self._lock:
             if self._watcher is not None:
                 return

@@ -17,11 +17,15 @@ from dataclasses import dataclass, replace
 from protocol.identifiers import IdentifierError, IdentifierRules, classify, normalize_card_uid
 
 COVER_SCHEMES = ("isbn13", "isbn10", "ean13")
+# The printed "I'm done" command barcodes (staff mode prints them, Code 128): scanning one ends the
+# visit, with or without a receipt, so a student can do everything with the scanner alone.
+COMMANDS = {"LIBRARY-DONE-RECEIPT": "done_receipt", "LIBRARY-DONE-NO-RECEIPT": "done_no_receipt"}
 
 
 @dataclass(frozen=True)
 class Read:
-    """What one code is: ``patron``, ``item``, ``cover`` (an ISBN/EAN on a cover) or ``bad`` (with the problem)."""
+    """What one code is: ``patron``, ``item``, ``cover`` (an ISBN/EAN on a cover), ``command`` (an
+    "I'm done" barcode; ``code`` names the command) or ``bad`` (with the problem)."""
 
     kind: str
     code: str = ""
@@ -40,6 +44,9 @@ class Classifier:
 
     def code(self, raw: str) -> Read:
         """Classify a barcode read or typed."""
+        command = COMMANDS.get((raw or "").strip().upper())
+        if command is not None:
+            return Read("command", command, "command")
         try:
             ident = classify(raw, self._reading_rules)
         except IdentifierError as exc:

@@ -45,6 +45,10 @@ class SessionData:
     patron: Patron | None = None
     lines: list[Line] = field(default_factory=list)
     notice: tuple[str, dict, str] | None = None  # (translation key, values, level)
+    notice_at: float = 0.0  # monotonic time the notice went up (it goes after a few seconds)
+    lang_chosen: bool = False  # the child pressed a language button: their choice beats the patron record
+    started_at: float = 0.0  # monotonic time of the sign-in (two cards tapped at once keep the first)
+    reads: dict = field(default_factory=dict)  # code -> monotonic time last read (double reads are one event)
     pending_id: str | None = None  # typed number waiting for its PIN
     pin_tries: int = 0
     reference: str = ""  # printed on the receipt as a barcode
@@ -53,7 +57,7 @@ class SessionData:
 
     def copy(self) -> "SessionData":
         """A shallow copy with its own list of lines (for the view)."""
-        return SessionData(**{**self.__dict__, "lines": list(self.lines)})
+        return SessionData(**{**self.__dict__, "lines": list(self.lines), "reads": dict(self.reads)})
 
 
 def line_for(mode: str, barcode: str, submitted, title_of=lambda barcode: "") -> Line:

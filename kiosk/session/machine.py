@@ -9,7 +9,18 @@ Decisions worth knowing:
   the new one: the first student has walked away, and their loans are already committed.
   The SAME patron's card again just says "you are already signed in".
 - A book already checked out (renewed, returned) in this session is not sent again when scanned
-  twice: scanners double-read, and the server would treat a second checkout as a renewal.
+  twice: scanners double-read, and the server would treat a second checkout as a renewal. The
+  same code read again within ``DUPLICATE_SECONDS`` is the same read, whatever its outcome was
+  (a refused book read twice is one line and one event).
+- Another card within ``CARD_SWITCH_SECONDS`` of a sign-in, before any book, is two children at
+  once: the first keeps the screen and the second is asked to wait.
+- The language a child chose stays until their session ends (Back, Cancel and their own sign-in
+  keep it); the patron record's language is used only when nobody chose one.
+- A blocked or expired patron signs in to return books and see their account: the screen starts
+  in Return and never asks them to scan a book to borrow.
+- Notices go after ``NOTICE_SECONDS`` (or a touch, or the next action).
+- The printed "I'm done" barcodes end the visit (with or without a receipt), so the scanner alone
+  is enough; "Out of order" (staff) ignores every read until "Back in service".
 - After ``idle_timeout_seconds`` without a touch the session ends and everything about the
   student is forgotten (the journal keeps barcodes, never names).
 - A scan never waits for the network longer than ``[offline] answer_wait_seconds``: sign-ins and
@@ -46,6 +57,10 @@ log = logging.getLogger("kiosk.session")
 
 ENDING_SECONDS = 8  # how long "Goodbye" stays up before the idle screen
 MAX_PIN_TRIES = 3
+DUPLICATE_SECONDS = 3.0  # the same code again within this is a double read, not a second scan
+CARD_SWITCH_SECONDS = 3.0  # another card this soon after a sign-in: two children tapping at once
+NOTICE_SECONDS = {"info": 6.0, "error": 10.0}  # how long a notice stays without a touch
+DOUBLE_TAP_SECONDS = 1.0  # a second Done this soon after the first is the same tap
 
 
 class Session(SessionStore):
@@ -53,12 +68,13 @@ class Session(SessionStore):
 
     def __init__(self, *, backend: Backend, outbox: Outbox, policy: OfflinePolicy, classifier: Classifier,
                  settings: KioskSection, clock, receipts: ReceiptDesk, lookups: Lookups, hub: Hub | None = None,
-                 monitor=None, titles=None):
+                 monitor=None, titles=None, service=None):
         hub = hub or Hub()
         super().__init__(SessionData(lang=settings.languages[0]), clock, lambda: hub.changed("session"), monitor)
         self.backend, self.outbox, self.policy, self.classifier = backend, outbox, policy, classifier
         self.settings, self.receipts, self.lookups = settings, receipts, lookups
         self.titles = titles  # item barcode -> cached title, or None (the offline item cache)
+        self.service = service  # kiosk.session.service.ScreenSettings: out of order, sounds (None: in service)
         self._action = threading.RLock()
         self.ending_since = 0.0
         hub.subscribe(INPUT, self._input)
@@ -88,7 +104,12 @@ class Session(SessionStore):
         """
         with self._action:
             self._activity()
+            if not self._in_service(source):
+                return ScanOutcome()
             read = self.classifier.code(code)
+            if read.kind == "command":
+                self._command(read.code)
+                return ScanOutcome()
             if read.kind == "bad":
                 log.info("unreadable scan from %s: %s", source, read.problem)  # masked to 4 characters
                 self._set(notice=("identifier_problem", {"error": read.problem}, "error"))
@@ -109,6 +130,8 @@ class Session(SessionStore):
         """A patron card tapped on the reader."""
         with self._action:
             self._activity()
+            if not self._in_service(source):
+                return
             read = self.classifier.card(uid)
             if read.kind == "bad":
                 log.info("unreadable card from %s: %s", source, read.problem)
@@ -120,6 +143,8 @@ class Session(SessionStore):
         """The number typed on the keypad (and the PIN when the patron has one)."""
         with self._action:
             self._activity()
+            if not self._in_service("keypad"):
+                return
             number = (number or "").strip() or (self.d.pending_id if self.d.state == "pin_entry" else "")
             if not number:
                 self._set(notice=("keypad.empty", {}, "error"))
@@ -136,13 +161,15 @@ class Session(SessionStore):
             raise ValueError(mode)
         with self._action:
             self._activity()
-            d = self.d
-            if d.state == "ending":
+            if self.d.state == "ending":
                 self._reset_to_idle(keep_receipt=True)
+            d = self.d
             if d.state == "active" and d.patron is None and mode != "checkin":
                 self._set(notice=("scan.card_first", {}, "info"))
+            elif d.patron is not None and not d.patron.can_checkout and mode != "checkin":
+                self._set(notice=("refusal", {"code": d.patron.refusal or "patron_blocked"}, "error"))
             else:
-                self._set(mode=mode, notice=None)
+                self._set(mode=mode, notice=None, reads={})  # a deliberate switch: the next read is a new scan
 
     def set_language(self, lang: str) -> None:
         """Switch the screen (and receipt) language."""
@@ -150,7 +177,7 @@ class Session(SessionStore):
             raise ValueError(lang)
         with self._action:
             self._activity()
-            self._set(lang=lang)
+            self._set(lang=lang, lang_chosen=True)
 
     def touch(self) -> None:
         """Someone touched the screen ("I'm still here")."""
@@ -163,8 +190,10 @@ class Session(SessionStore):
         with self._action:
             self._activity()
             d = self.d
-            if d.state != "active":  # cancel the keypad, PIN entry or return mode
-                self._reset_to_idle(keep_receipt=True)
+            if d.state == "ending" and self.clock.monotonic() - self.ending_since < DOUBLE_TAP_SECONDS:
+                return  # Done tapped twice: the goodbye screen stays
+            if d.state != "active":  # cancel the keypad, PIN entry or return mode: the same child, same language
+                self._reset_to_idle(keep_receipt=True, keep_language=True)
                 return
             if receipt is None:
                 receipt = self.settings.receipt == "always"
@@ -181,6 +210,17 @@ class Session(SessionStore):
                 return
             self._print()
 
+    def note_activity(self) -> None:
+        """Someone is using the screen (a search) without changing the session: the idle timeout waits."""
+        self._activity()
+
+    def dismiss_notice(self) -> None:
+        """The child touched the notice: it goes now."""
+        with self._action:
+            self._activity()
+            if self.d.notice is not None:
+                self._set(notice=None)
+
     def reset(self, reason: str = "staff") -> None:
         """End any session now and forget it (staff action or shutdown)."""
         with self._action:
@@ -193,6 +233,8 @@ class Session(SessionStore):
             return  # an action is running; that is activity, check again next second
         try:
             d, now = self.d, self.clock.monotonic()
+            if d.notice is not None and now - d.notice_at >= NOTICE_SECONDS.get(d.notice[2], 8.0):
+                self._set(notice=None)  # read by now, or nobody is there: it must not stay over the screen
             quiet = now - self.last_activity
             timeout = self.settings.idle_timeout_seconds
             if d.state == "ending":
@@ -237,6 +279,8 @@ class Session(SessionStore):
     # ----- internals ----------------------------------------------------------------------
     def _identify(self, *, barcode=None, card_uid=None, pin=None, method="scan") -> None:
         d = self.d
+        if method != "typed" and self._double_read(barcode or card_uid):
+            return  # the reader saw the same card twice: one sign-in
         if d.state == "active" and d.patron and barcode == d.patron.barcode:
             self._set(notice=("identify.already", {}, "info"))
             return
@@ -251,6 +295,14 @@ class Session(SessionStore):
         who = mask_barcode(barcode) if barcode else mask_barcode(card_uid)
         if result.ok:
             log.info("patron identified by %s%s: %s", method, " (offline)" if result.offline else "", who)
+            if d.state == "active" and d.patron and result.patron.barcode == d.patron.barcode:
+                self._set(busy=False, notice=("identify.already", {}, "info"))  # their card tapped again
+                return
+            if d.state == "active" and d.patron and not d.lines \
+                    and self.clock.monotonic() - d.started_at < CARD_SWITCH_SECONDS:
+                log.info("a second card right after a sign-in: the first patron keeps the screen")
+                self._set(busy=False, notice=("card.one_at_a_time", {}, "info"))
+                return
             if d.state == "active":
                 self._reset_to_idle(keep_receipt=False)  # another student: the first one has gone
             self._start(result.patron, offline=result.offline)
@@ -285,13 +337,15 @@ class Session(SessionStore):
         return self.policy.identify(request, lang)
 
     def _start(self, patron: Patron, offline: bool = False) -> None:
-        lang = patron.language if patron.language in self.settings.languages else self.d.lang
+        d = self.d
+        lang = d.lang if d.lang_chosen or patron.language not in self.settings.languages else patron.language
         notice = ("identify.offline", {}, "info") if offline else None
-        if not patron.can_checkout and patron.refusal:
-            notice = ("refusal", {"code": patron.refusal}, "error")
+        if not patron.can_checkout:
+            notice = ("refusal", {"code": patron.refusal or "patron_blocked"}, "error")
         self.receipts.forget()
-        self._replace(SessionData(state="active", mode="checkout", lang=lang, patron=patron, notice=notice,
-                                  reference=uuid.uuid4().hex[:10].upper()))
+        self._replace(SessionData(state="active", mode="checkout" if patron.can_checkout else "checkin", lang=lang,
+                                  lang_chosen=d.lang_chosen, patron=patron, notice=notice, reads=dict(d.reads),
+                                  started_at=self.clock.monotonic(), reference=uuid.uuid4().hex[:10].upper()))
 
     def _item(self, barcode: str) -> ScanOutcome:
         if self.d.state == "ending":
@@ -304,18 +358,18 @@ class Session(SessionStore):
                 self._set(notice=("scan.card_first", {}, "info"))
                 return ScanOutcome()
             self.receipts.forget()  # the first returned book starts an anonymous return session
-            self._replace(SessionData(state="active", mode="checkin", lang=self.d.lang,
+            self._replace(SessionData(state="active", mode="checkin", lang=self.d.lang, lang_chosen=self.d.lang_chosen,
                                       reference=uuid.uuid4().hex[:10].upper()))
         d = self.d
         mode = d.mode
+        if self._double_read(barcode):
+            return self._listed_outcome(barcode, mode)  # the same read twice: one line, one event, no notice
         listed = next((x for x in d.lines if x.item_barcode == barcode and x.type == mode
                        and x.status in ("ok", "pending")), None)
         if listed is not None:
-            # A double read, or a book still waiting for its answer: never sent twice.
+            # A book still waiting for its answer, or scanned again later: never sent twice.
             self._set(notice=("scan.already_listed", {}, "info"))
-            state = "unanswered" if listed.status == "pending" else \
-                "offline" if listed.note == "line.saved_offline" else "acked"
-            return ScanOutcome(mode, listed.status == "ok", listed.status == "ok", state, listed.event_id)
+            return self._listed_outcome(barcode, mode)
         if mode == "checkout" and not d.patron.can_checkout:
             self._add(Line(mode, barcode, "refused", refusal_code=d.patron.refusal or "patron_blocked"))
             return ScanOutcome(mode, False, True)
@@ -338,6 +392,48 @@ class Session(SessionStore):
         return ScanOutcome(mode, line.status == "ok", submitted.decided or submitted.state == "offline",
                            submitted.state, submitted.event.event_id if submitted.event else None)
 
+    def _listed_outcome(self, barcode: str, mode: str) -> ScanOutcome:
+        """What the book's line on the list says, as a ScanOutcome (for a read that sends nothing)."""
+        listed = next((x for x in reversed(self.d.lines) if x.item_barcode == barcode and x.type == mode), None)
+        if listed is None:
+            return ScanOutcome()
+        state = "unanswered" if listed.status == "pending" else \
+            "offline" if listed.note == "line.saved_offline" else "acked" if listed.status == "ok" else None
+        return ScanOutcome(mode, listed.status == "ok", listed.status in ("ok", "refused"), state, listed.event_id)
+
+    def _double_read(self, code: str | None) -> bool:
+        """True when ``code`` was read less than DUPLICATE_SECONDS ago; notes this read either way."""
+        if not code:
+            return False
+        now = self.clock.monotonic()
+        with self._view:
+            last = self.d.reads.get(code)
+            self.d.reads[code] = now
+        return last is not None and now - last < DUPLICATE_SECONDS
+
+    def _in_service(self, source: str) -> bool:
+        """False while staff have put the kiosk out of order (the read is ignored)."""
+        if self.service is not None and self.service.out_of_order:
+            log.info("read from %s ignored: the kiosk is out of order", source)
+            return False
+        return True
+
+    def _command(self, command: str) -> None:
+        """An "I'm done" barcode: finish the visit, with a receipt or without."""
+        receipt = command == "done_receipt"
+        d = self.d
+        log.info("command barcode: %s (state %s)", command, d.state)
+        if d.state == "active":
+            self.finish(receipt)
+        elif d.state == "ending":
+            if receipt and self.receipts.has_current() and self.receipts.status != "printed" \
+                    and self.settings.receipt != "never":
+                self._print()
+        elif d.state == "pin_entry" or d.mode != "checkout":
+            self._reset_to_idle(keep_receipt=True, keep_language=True)
+        else:
+            self._set(notice=("scan.card_first", {}, "info"))
+
     def _title(self, barcode: str) -> str:
         cached = self.titles(barcode) if self.titles is not None else None
         if cached or (self.reachability is not None and not self.reachability.online):
@@ -350,7 +446,8 @@ class Session(SessionStore):
 
     def _end(self, print_receipt: bool) -> None:
         d = self.d
-        self.receipts.prepare(d.patron, [x for x in d.lines if x.status == "ok"], d.lang, d.reference)
+        self.receipts.prepare(d.patron, [x for x in d.lines if x.status == "ok"], d.lang, d.reference,
+                              asked=print_receipt)
         self.ending_since = self.clock.monotonic()
         self._set(state="ending", warning=False, busy=False, notice=None)
         if print_receipt:
@@ -362,11 +459,14 @@ class Session(SessionStore):
         self.receipts.print_current()
         self._set(busy=False)
 
-    def _reset_to_idle(self, keep_receipt: bool) -> None:
+    def _reset_to_idle(self, keep_receipt: bool, keep_language: bool = False) -> None:
         if not keep_receipt:
             self.receipts.forget()
         self.receipts.drop_current()
-        self._replace(SessionData(lang=self.settings.languages[0]))  # a new, empty record: the student is forgotten
+        d = self.d
+        # A new, empty record: the student is forgotten (their language too, unless they are still here).
+        self._replace(SessionData(lang=d.lang if keep_language else self.settings.languages[0],
+                                  lang_chosen=d.lang_chosen and keep_language))
 
     def _backend_trouble(self, exc) -> None:
         if self.reachability is not None and isinstance(exc, (BackendUnavailable, BackendAuthRefused)):

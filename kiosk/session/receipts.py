@@ -59,8 +59,11 @@ class ReceiptDesk:
         self.error = ""  # the printer's own words, for staff
         self.last_text: str | None = None
 
-    def prepare(self, patron, lines, lang: str, reference: str) -> KioskReceipt | None:
-        """Build the receipt for the session's successful lines (None when there is nothing to print)."""
+    def prepare(self, patron, lines, lang: str, reference: str, asked: bool = True) -> KioskReceipt | None:
+        """Build the receipt for the session's successful lines (None when there is nothing to print).
+
+        ``asked`` False (Done without a receipt): an empty receipt is not worth a sentence on the screen.
+        """
         receipt_lines = []
         for line in lines:
             note = {"checkin": t("receipt.returned", lang), "renew": t("receipt.renewed", lang)}.get(line.type, "")
@@ -77,7 +80,7 @@ class ReceiptDesk:
             due_label=t("receipt.due", lang), code=reference or None, language=lang)
         with self._lock:
             self.current = receipt if receipt_lines else None
-            self.status = "none" if receipt_lines else "nothing"
+            self.status = "none" if receipt_lines or not asked else "nothing"
             self.error = ""
         return self.current
 

@@ -49,11 +49,15 @@ class SessionStore:
 
     def _replace(self, data: SessionData) -> None:
         """Swap in a whole new record (a session starts, or ends and is forgotten)."""
+        if data.notice is not None:
+            data.notice_at = self.clock.monotonic()
         with self._view:
             self.d = data
         self._changed()
 
     def _set(self, **changes) -> None:
+        if changes.get("notice") is not None:
+            changes["notice_at"] = self.clock.monotonic()
         with self._view:
             for key, value in changes.items():
                 setattr(self.d, key, value)
@@ -62,9 +66,11 @@ class SessionStore:
     def _add(self, line: Line) -> None:
         with self._view:
             # A retry of a book the library computer did not answer replaces its "not yet" line.
+            # A book refused before and scanned again later gets one line with its latest answer.
             self.d.lines = [x for x in self.d.lines if not (
                 (line.event_id and x.event_id == line.event_id)
-                or (x.item_barcode == line.item_barcode and x.type == line.type and x.status in ("pending", "error")))]
+                or (x.item_barcode == line.item_barcode and x.type == line.type
+                    and x.status in ("pending", "error", "refused")))]
             self.d.lines.append(line)
             self.d.busy = False
         self._changed()

@@ -9,6 +9,7 @@
     keypad.mode = mode;
     keypad.value = "";
     K.$("keypad").hidden = false;
+    K.followOverlays();
     keypad.draw();
   };
 
@@ -16,6 +17,7 @@
     keypad.mode = null;
     keypad.value = "";
     K.$("keypad").hidden = true;
+    K.followOverlays();
   };
 
   keypad.draw = function () {
@@ -83,6 +85,7 @@
     accountOf = null;
     K.$("account").hidden = true;
     K.$("account-body").textContent = "";
+    K.followOverlays();
   };
 
   K.followAccount = function (state) {
@@ -102,7 +105,7 @@
       accountSection(body, K.L("account.loans"), data.loans, function (loan) {
         var item = K.el("li", loan.overdue ? "overdue" : "");
         item.appendChild(K.el("div", "line-title", loan.title));
-        item.appendChild(K.el("div", "line-due", loan.due_text));
+        item.appendChild(K.el("div", "line-due", (loan.overdue ? K.L("account.overdue_label") + " \u2014 " : "") + loan.due_text));
         if (loan.message) { item.appendChild(K.el("div", "line-message", loan.message)); }
         return item;
       });
@@ -119,6 +122,7 @@
       if (data.empty) { body.appendChild(K.el("p", "empty", K.L("account.empty"))); }
       accountOf = openedFor;
       K.$("account").hidden = false;
+      K.followOverlays();
     }).catch(function () { K.showError(null); });
   };
 }());

@@ -53,6 +53,13 @@
     }).catch(function () { fetching = false; });
   }
 
+  // While this page is open it keeps device discovery going (the kiosk stops it when nobody looks),
+  // and says so when it is left.
+  window.setInterval(refresh, 10000);
+  window.addEventListener("pagehide", function () {
+    if (navigator.sendBeacon) { navigator.sendBeacon("/staff/devices/leave"); }
+  });
+
   if (window.EventSource) {
     new EventSource("/events").onmessage = function (message) {
       var topic = "";

@@ -1,6 +1,22 @@
 /* Staff pages: the PIN keypad, a live refresh of the counts, and the auto-lock. */
 (function () {
   "use strict";
+  var left = document.getElementById("locked-left");
+  if (left) {
+    // The pad is locked: count the time down, then open it again.
+    var seconds = Number(document.body.dataset.lockedSeconds || 0);
+    var draw = function () {
+      var m = Math.floor(seconds / 60);
+      var s = seconds % 60;
+      left.textContent = (m ? m + " " + left.dataset.minute + " " : "") + s + " " + left.dataset.second;
+    };
+    draw();
+    window.setInterval(function () {
+      seconds -= 1;
+      if (seconds <= 0) { window.location.replace("/staff"); return; }
+      draw();
+    }, 1000);
+  }
   var pin = document.getElementById("pin");
   if (pin) {
     document.querySelectorAll("#keys [data-key]").forEach(function (key) {

@@ -6,11 +6,13 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the kiosk's pages on ``app``."""
-    from kiosk.web import outbox_view, staff, staff_devices  # noqa: F401  -- they add routes to the staff blueprint
+    from kiosk.web import outbox_view, staff, staff_devices, staff_service  # noqa: F401  -- staff blueprint routes
     from kiosk.web.dev import bp as dev_bp
     from kiosk.web.guard import bp as staff_bp
     from kiosk.web.screen import bp as screen_bp
+    from kiosk.web.search import bp as search_bp
 
     app.register_blueprint(screen_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(dev_bp)
     app.register_blueprint(staff_bp)

@@ -2,6 +2,12 @@
 
 kiosk.web.staff (the first page, the PIN pad) and kiosk.web.staff_devices (the device screen)
 both add their routes to :data:`bp` and guard them with :func:`staff_only`; neither imports the other.
+
+Wrong PINs: the first ``FREE_TRIES`` cost nothing (a child pressing keys must not lock the librarian
+out for long); after that each further wrong PIN locks the pad, for ``FIRST_LOCK_SECONDS`` at first
+and twice as long each time after, up to ``MAX_LOCK_SECONDS`` (as the central server's patron PIN
+lockout grows), so guessing a 4-digit PIN takes days. The right PIN resets it all. The PIN page
+shows how long is left.
 """
 from __future__ import annotations
 
@@ -14,25 +20,46 @@ from kiosk.web.screen import kiosk
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-MAX_TRIES = 5
-LOCKOUT_SECONDS = 60
+FREE_TRIES = 5
+FIRST_LOCK_SECONDS = 30
+MAX_LOCK_SECONDS = 30 * 60
 
 
-class _Tries:
-    """Wrong-PIN counter: after MAX_TRIES the PIN pad refuses for LOCKOUT_SECONDS."""
+class Tries:
+    """Wrong-PIN counter and the growing lock."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.wrong = 0
+        self.wrong = 0  # wrong PINs since the last right one
         self.locked_until = 0.0
 
+    def remaining(self, now: float) -> int:
+        """Whole seconds left on the lock (0 when the pad is open)."""
+        return max(0, int(self.locked_until - now + 0.999))
 
-def _tries() -> _Tries:
-    return current_app.extensions.setdefault("kiosk_staff_tries", _Tries())
+    def failed(self, now: float) -> int:
+        """Count a wrong PIN; the seconds of the lock it starts (0 while tries are free)."""
+        self.wrong += 1
+        if self.wrong <= FREE_TRIES:
+            return 0
+        seconds = min(FIRST_LOCK_SECONDS * 2 ** min(self.wrong - FREE_TRIES - 1, 16), MAX_LOCK_SECONDS)
+        self.locked_until = now + seconds
+        return seconds
+
+    def succeeded(self) -> None:
+        """The right PIN: everything forgiven."""
+        self.wrong, self.locked_until = 0, 0.0
+
+
+def _tries() -> Tries:
+    return current_app.extensions.setdefault("kiosk_staff_tries", Tries())
 
 
 def _lang() -> str:
-    return kiosk().config.kiosk.languages[0]
+    """The staff pages' language: the one staff chose (kept in their session cookie), else the kiosk's first."""
+    languages = kiosk().config.kiosk.languages
+    chosen = session.get("staff_lang")
+    return chosen if chosen in languages else languages[0]
 
 
 def unlocked(extend: bool) -> bool:

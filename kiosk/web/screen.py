@@ -1,7 +1,7 @@
 """The kiosk page and its JSON API: what the browser on the kiosk calls."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
 
 from kiosk.backends.port import BackendError, BackendUnavailable
 from kiosk.i18n import t
@@ -46,10 +46,14 @@ def full_state() -> dict:
     state = state_view(k.session, k.clock.now().date())
     state["status"] = status_bar(k, state["language"])
     state["has_printer"] = k.devices.printer() is not None
+    state["can_search"] = bool(getattr(k.backend.capabilities, "search", False))
+    state["kiosk_name"] = k.config.kiosk.name
+    state["idle_timeout"] = k.config.kiosk.idle_timeout_seconds
     state["dev"] = None
     if k.devices.has_simulated:
-        state["dev"] = {"sample_patrons": list(k.config.demo.sample_patrons),
-                        "sample_items": list(k.config.demo.sample_items),
+        labels = k.config.demo.labels
+        state["dev"] = {"sample_patrons": [{"code": c, "name": labels.get(c, "")} for c in k.config.demo.sample_patrons],
+                        "sample_items": [{"code": c, "name": labels.get(c, "")} for c in k.config.demo.sample_items],
                         "last_receipt": k.receipts.last_text}
     return state
 
@@ -81,7 +85,13 @@ def index():
     """The kiosk page (everything else is drawn by static/kiosk.js from /api/state)."""
     k = kiosk()
     return render_template("kiosk/index.html", lang=k.session.d.lang, library_name=k.config.kiosk.library_name,
-                           dev=k.devices.has_simulated)
+                           kiosk_name=k.config.kiosk.name, dev=k.devices.has_simulated)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The kiosk's icon (browsers ask for it whatever the page says)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/x-icon")
 
 
 @bp.get("/api/state")
@@ -95,8 +105,7 @@ def events():
     """Server-Sent Events: one message per change; the page then re-reads /api/state."""
     stream = kiosk().broker.stream(keepalive=current_app.config.get("SSE_KEEPALIVE", 15.0),
                                    max_age=current_app.config.get("SSE_MAX_AGE", 300.0))
-    return Response(stream, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(stream, mimetype="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
 
 @bp.post("/api/identify")
@@ -165,6 +174,13 @@ def api_reprint():
 def api_touch():
     """"Yes, I'm still here."""
     kiosk().session.touch()
+    return jsonify(full_state())
+
+
+@bp.post("/api/notice/dismiss")
+def api_dismiss():
+    """The child touched the message: it goes."""
+    kiosk().session.dismiss_notice()
     return jsonify(full_state())
 
 

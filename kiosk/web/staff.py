@@ -11,8 +11,8 @@ import logging
 from flask import jsonify, redirect, render_template, request, session, url_for
 
 from kiosk.i18n import t
-from kiosk.web import outbox_view
-from kiosk.web.guard import LOCKOUT_SECONDS, MAX_TRIES, _lang, _tries, bp, staff_only, unlocked
+from kiosk.web import outbox_view, staff_service
+from kiosk.web.guard import _lang, _tries, bp, staff_only, unlocked
 from kiosk.web.screen import kiosk, status_bar
 
 log = logging.getLogger("kiosk.staff")
@@ -33,17 +33,24 @@ def dashboard() -> dict:
         "last_receipt": k.receipts.last_text,
         "session_state": k.session.d.state,
         "lock_after": k.config.staff.lock_after_seconds,
+        "backend_panel": staff_service.backend_panel(k, lang),
+        "service": {"out_of_order": k.screen.out_of_order, "sounds": k.screen.sounds, "problem": k.screen.problem},
     }
 
 
 @bp.get("")
 def home():
     """The PIN page, or the staff first page when unlocked."""
-    lang = _lang()
+    lang, k = _lang(), kiosk()
     if not unlocked(extend=True):
-        return render_template("kiosk/staff_pin.html", lang=lang, error=request.args.get("error"))
+        tries = _tries()
+        return render_template("kiosk/staff_pin.html", lang=lang, error=request.args.get("error"),
+                               locked_seconds=tries.remaining(k.clock.monotonic()), config=k.config,
+                               languages=k.config.kiosk.languages)
+    k.found.stop()  # staff left the device page: discovery stops with it
     notice = request.args.get("notice")
-    notice = t(f"staff.outbox.{notice}", lang) if notice in ("retried", "resolved", "gone", "need_note") else None
+    notice = t(f"staff.outbox.{notice}", lang) if notice in ("retried", "resolved", "gone", "need_note") else \
+        staff_service.notice(notice, lang)
     return render_template("kiosk/staff.html", lang=lang, data=dashboard(), config=kiosk().config, notice=notice)
 
 
@@ -53,16 +60,16 @@ def unlock():
     k, tries = kiosk(), _tries()
     now = k.clock.monotonic()
     with tries.lock:
-        if now < tries.locked_until:
+        if tries.remaining(now):
             return redirect(url_for("staff.home", error="locked_out"))
         good = hmac.compare_digest(request.form.get("pin", "").encode(), k.config.staff.pin.encode())
         if good:
-            tries.wrong = 0
+            tries.succeeded()
         else:
-            tries.wrong += 1
-            if tries.wrong >= MAX_TRIES:
-                tries.wrong, tries.locked_until = 0, now + LOCKOUT_SECONDS
-                log.warning("staff PIN: too many wrong tries, locked for %d s", LOCKOUT_SECONDS)
+            seconds = tries.failed(now)
+            if seconds:
+                log.warning("staff PIN: %d wrong tries, locked for %d s", tries.wrong, seconds)
+                return redirect(url_for("staff.home", error="locked_out"))
     if not good:
         log.info("staff PIN: wrong")
         return redirect(url_for("staff.home", error="wrong_pin"))
@@ -75,7 +82,18 @@ def unlock():
 def lock():
     """Leave staff mode."""
     session.pop("staff_until", None)
+    kiosk().found.stop()
     return redirect(url_for("kiosk.index"))
+
+
+@bp.post("/language")
+def language():
+    """Staff pages in another language (form ``language``); kept for this browser's staff session."""
+    chosen = request.form.get("language", "")
+    if chosen in kiosk().config.kiosk.languages:
+        session["staff_lang"] = chosen
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/staff") else url_for("staff.home"), code=303)
 
 
 @bp.post("/end-session")

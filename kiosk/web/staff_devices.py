@@ -85,6 +85,7 @@ def devices_json():
     lang = _lang()
     if not unlocked(extend=False):
         return jsonify({"error": {"code": "locked", "message": t("staff.locked", lang)}}), 401
+    kiosk().found.renew()  # the device page is still open: discovery goes on
     if request.args.get("check_printer"):  # the page asks once when it opens; bounded by the driver's timeouts
         printer_desk().check(kiosk().devices.printer())
     data = page_data(lang)
@@ -97,6 +98,13 @@ def devices_json():
         "parts": {"scans": part("scans")(data["scans"], lang), "found": part("found")(data["found"], data["cards"], lang),
                   "printer": part("printer")(data["printer"], lang), "notes": part("notes")(data["notes"], lang)},
     })
+
+
+@bp.post("/devices/leave")
+def devices_leave():
+    """The device page was closed or left (the page's beacon): discovery stops now."""
+    kiosk().found.stop()
+    return "", 204
 
 
 @bp.post("/devices/<name>")

@@ -43,7 +43,7 @@ def demo(tmp_path):
 
 def printed_samples(log_text: str) -> tuple[str, list[str]]:
     """The first sample student and the sample books, read from what the demo printed."""
-    students = log_text.split("Sample students", 1)[1].split("Blocked student", 1)[0]
+    students = log_text.split("Sample students", 1)[1].split("Sample books:", 1)[0]
     books = log_text.split("Sample books:", 1)[1]
     student = re.findall(r"^\s+(2\d{13})\s", students, re.M)[0]
     return student, re.findall(r"^\s+(3\d{13})\s", books, re.M)

@@ -158,7 +158,9 @@ def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal
         assert f"sqlite:///{instance / 'demo-central.db'}" in calls
         state = requests.get(f"http://127.0.0.1:{kiosk_port}/api/state", timeout=5).json()
         assert len(state["dev"]["sample_patrons"]) == 3 and len(state["dev"]["sample_items"]) == 3
-        scanned = requests.post(f"http://127.0.0.1:{kiosk_port}/dev/scan", json={"code": state["dev"]["sample_patrons"][0]},
+        first = state["dev"]["sample_patrons"][0]
+        assert first["name"] == "Sam T." and f"{first['code']}  Sam T." in out  # the same list as the terminal
+        scanned = requests.post(f"http://127.0.0.1:{kiosk_port}/dev/scan", json={"code": first["code"]},
                                 timeout=5).json()
         assert scanned["patron"]["name"] == "Sam T."  # the kiosk really talks to the demo central
     finally:

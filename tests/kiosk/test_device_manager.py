@@ -143,16 +143,18 @@ def test_given_a_three_part_set_when_two_parts_are_on_the_pad_then_the_student_i
 
 
 def test_given_a_scan_with_a_problem_when_it_arrives_then_the_problem_shows_and_no_code_reaches_the_session(kiosk, central):
-    """GIVEN a student signed in, WHEN the scanner reads half a barcode, THEN the screen says why in the screen's
-    language (the kiosk's classifier's sentence), nothing is sent, and last scans keep it masked with its problem."""
+    """GIVEN a student signed in, WHEN the scanner reads half a barcode, THEN the screen asks the child, kindly and
+    in the screen's language, to scan again (never the technical reason), nothing is sent, and the staff's list
+    of last scans keeps it masked with the technical problem."""
     kiosk.session.scan(SAM)
     before = len(central.requests)
     kiosk.devices.simulated("scanner").simulate_scan("3123400")
-    assert "14 digits" in view(kiosk)["notice"]["text"] and len(central.requests) == before
+    assert view(kiosk)["notice"]["text"].startswith("We couldn't read that barcode. Please scan it again")
+    assert "14 digits" not in view(kiosk)["notice"]["text"] and len(central.requests) == before
     kiosk.session.set_language("es")
-    assert view(kiosk)["notice"]["text"].startswith("Un código de barras de la biblioteca tiene 14 dígitos; este tiene 7")
+    assert view(kiosk)["notice"]["text"].startswith("No pudimos leer ese código.")
     record = kiosk.devices.scans.recent()[0]
-    assert record["code"] == "***3400" and record["problem"] and record["source"] == "scanner"
+    assert record["code"] == "***3400" and "14 digits" in record["problem"] and record["source"] == "scanner"
 
 
 def test_given_a_card_tap_when_listed_for_staff_then_only_the_last_four_characters_show(kiosk):

@@ -35,10 +35,18 @@ def test_given_a_wrong_pin_when_tried_then_it_says_so_and_stays_locked(client):
     assert client.get("/staff/status.json").status_code == 401
 
 
-def test_given_five_wrong_pins_when_the_right_one_follows_then_it_waits_a_minute(client, clock):
+def test_given_wrong_pins_when_they_go_on_then_the_lock_grows_and_shows_its_time(client, clock):
+    """GIVEN five wrong PINs (free: a child pressing keys) WHEN a sixth is wrong THEN the pad locks for 30 s and says
+    how long; the next wrong PIN after it locks for 60 s; THEN the right PIN after the lock opens staff mode."""
     for _ in range(5):
-        unlock(client, "0000")
-    assert unlock(client).headers["Location"].endswith("error=locked_out")
+        assert unlock(client, "0000").headers["Location"].endswith("error=wrong_pin")
+    assert unlock(client, "0000").headers["Location"].endswith("error=locked_out")
+    page = client.get("/staff?error=locked_out").get_data(as_text=True)
+    assert 'data-locked-seconds="30"' in page and "The pad opens again in" in page
+    assert unlock(client).headers["Location"].endswith("error=locked_out")  # even the right PIN waits
+    clock.advance(31)
+    assert unlock(client, "0000").headers["Location"].endswith("error=locked_out")
+    assert 'data-locked-seconds="60"' in client.get("/staff").get_data(as_text=True)
     clock.advance(61)
     assert unlock(client).headers["Location"].endswith("/staff")
     assert client.get("/staff/status.json").status_code == 200
