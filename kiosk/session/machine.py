@@ -185,13 +185,20 @@ class Session(SessionStore):
             self._activity()
             self._set()
 
-    def finish(self, receipt: bool | None = None) -> None:
-        """Done: print a receipt if asked (None = the [kiosk] receipt policy), say goodbye."""
+    def finish(self, receipt: bool | None = None, leave: bool = False) -> None:
+        """Done: print a receipt if asked (None = the [kiosk] receipt policy), say goodbye.
+
+        ``leave`` is the goodbye screen's own button (on to the next student); without it, a Done
+        tapped twice within DOUBLE_TAP_SECONDS leaves the goodbye screen up.
+        """
         with self._action:
             self._activity()
             d = self.d
-            if d.state == "ending" and self.clock.monotonic() - self.ending_since < DOUBLE_TAP_SECONDS:
+            if d.state == "ending" and not leave and self.clock.monotonic() - self.ending_since < DOUBLE_TAP_SECONDS:
                 return  # Done tapped twice: the goodbye screen stays
+            if d.state == "ending":  # on to the next student: the screen is in the kiosk's first language again
+                self._reset_to_idle(keep_receipt=True)
+                return
             if d.state != "active":  # cancel the keypad, PIN entry or return mode: the same child, same language
                 self._reset_to_idle(keep_receipt=True, keep_language=True)
                 return

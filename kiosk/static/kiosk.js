@@ -221,7 +221,7 @@
     on("btn-receipt", function () { K.post("/api/finish", { receipt: true }); });
     on("btn-done", function () { K.post("/api/finish", { receipt: "auto" }); });
     on("btn-reprint", function () { K.post("/api/receipt/reprint"); });
-    on("btn-next", function () { K.post("/api/finish", { receipt: false }); });
+    on("btn-next", function () { K.post("/api/finish", { receipt: false, leave: true }); });
     on("account-close", K.closeAccount);
     on("warning-here", function () { K.post("/api/touch"); });
     on("keypad-cancel", K.keypad.cancel);

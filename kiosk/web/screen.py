@@ -155,11 +155,13 @@ def api_language():
 
 @bp.post("/api/finish")
 def api_finish():
-    """Done: {receipt: true | false | "auto"} ("auto" follows the [kiosk] receipt setting)."""
-    receipt = body().get("receipt", "auto")
+    """Done: {receipt: true | false | "auto", leave?} ("auto" follows the [kiosk] receipt setting; ``leave`` is the
+    goodbye screen's "next" button, which a double tap of Done must not be taken for)."""
+    data = body()
+    receipt = data.get("receipt", "auto")
     if receipt not in (True, False, "auto"):
         return bad_request("error.bad_receipt")
-    kiosk().session.finish(None if receipt == "auto" else receipt)
+    kiosk().session.finish(None if receipt == "auto" else receipt, leave=data.get("leave") is True)
     return jsonify(full_state())
 
 

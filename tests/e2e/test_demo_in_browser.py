@@ -78,7 +78,7 @@ def test_given_make_demo_when_a_person_checks_out_three_books_in_chromium_then_t
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(demo["kiosk"])
-            page.locator("#dev-panel summary").click()
+            page.locator("#dev-toggle").click()
             for code in [student, *books]:
                 page.fill("#dev-code", code)
                 page.locator("#dev-scan-form button[type=submit]").click()

@@ -41,7 +41,9 @@ BOOKS = {make_library_barcode("3", 1234, n): title for n, title in enumerate(
     ["Charlotte's Web", "Frog and Toad Are Friends", "Where the Wild Things Are", "Matilda", "Holes"], 1)}
 BOOK1, BOOK2, BOOK3, BOOK4, BOOK5 = BOOKS
 REFERENCE = make_library_barcode("3", 1234, 90)
+LOST_BOOK = make_library_barcode("3", 1234, 91)
 UNKNOWN_BOOK = make_library_barcode("3", 1234, 555)
+GIVE_TO_LIBRARIAN = ("lost", "missing", "withdrawn", "damaged")  # copy statuses a checkout refuses (found!)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -95,6 +97,9 @@ class FakeCentral:
         for barcode, title in BOOKS.items():
             self.add_item(barcode, title)
         self.add_item(REFERENCE, "Children's Atlas of the World", status="reference")
+        self.add_item(LOST_BOOK, "The Lost Mitten", status="lost")
+        self.found: list[str] = []  # items a checkout found (marked lost, missing, withdrawn or damaged)
+        self.search_args: list[dict] = []  # the query arguments of every search
 
     def add_patron(self, barcode, name, *, language="en", pin=None, card_uid=None, can_checkout=True,
                    refusal=None, max_items=5):
@@ -299,6 +304,11 @@ class FakeCentral:
                                        "loan_days": 14, "max_items": 5}],
                             "closed_weekdays": [5, 6], "closed_days": [], "term_end": None})
 
+        @app.get("/api/v1/search")
+        def search():
+            fake.search_args.append(dict(request.args))
+            return jsonify(fake.search(request.args.get("q") or "", _lang()))
+
         @app.post("/api/v1/kiosks/heartbeat")
         def heartbeat():
             with fake.lock:
@@ -382,6 +392,25 @@ class FakeCentral:
                 "pin_hash": generate_password_hash(pin) if pin and with_pin else None,
                 "loans_count": len(self.loans_of(barcode)), "deleted": False}
 
+    def search(self, text: str, lang: str) -> dict:
+        """Titles whose words include every word asked (case and accents ignored), as protocol.wire.SearchOutcome."""
+        words = [w for w in _folded(text).split() if w.isalnum()][:12]
+        titles: dict[str, dict] = {}
+        with self.lock:
+            for barcode, info in self.items.items():
+                if not words or not all(w in _folded(info["title"] + " " + info["author"]).split() for w in words):
+                    continue
+                hit = titles.setdefault(info["title"], {
+                    "title": info["title"], "author": info["author"], "call_number": info["call_number"],
+                    "location": "Libros ilustrados, estante A" if lang == "es" else "Picture books, shelf A",
+                    "copies": 0, "available": 0, "isbn": None, "subjects": []})
+                if info["status"] in GIVE_TO_LIBRARIAN:
+                    continue
+                hit["copies"] += 1
+                hit["available"] += info["status"] == "available" and barcode not in self.loans
+        hits = [h for h in titles.values() if h["copies"]]
+        return {"query": " ".join(text.split())[:200], "total": len(hits), "hits": hits[:20]}
+
     # ----- circulation rules --------------------------------------------------------------
     def _checkout(self, body: dict) -> dict:
         lang, item, patron = _lang(), body["item_barcode"], body.get("patron_barcode")
@@ -389,6 +418,9 @@ class FakeCentral:
             return _refusal("item_unknown", lang)
         if self.items[item]["status"] == "reference":
             return _refusal("item_reference", lang)
+        if self.items[item]["status"] in GIVE_TO_LIBRARIAN:
+            self.found.append(item)
+            return _refusal("item_give_to_librarian", lang)
         loan = self.loans.get(item)
         if loan and loan["patron"] != patron:
             return _refusal("item_on_loan", lang)
@@ -473,3 +505,10 @@ def _refusal(code: str, lang: str) -> dict:
 
 def _refused(code: str, lang: str):
     return jsonify({"ok": False, "refusal": {"code": code, "message": refusal_message(code, lang)}})
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents ("Niño" -> "nino"), as the central server's search compares words."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))

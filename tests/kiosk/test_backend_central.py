@@ -171,7 +171,7 @@ def test_given_delta_sync_when_paged_then_patrons_come_hashed_items_follow_and_r
         assert backend.patrons(cursor).records == ()  # nothing changed since
     finally:
         module.SYNC_PAGE = old
-    assert len(backend.items(None).records) == 6 and backend.loan_rules().rules[0].loan_days == 14
+    assert len(backend.items(None).records) == 7 and backend.loan_rules().rules[0].loan_days == 14
     backend.close()
 
 
