@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.circulation import ledger as ledgers, offline, records, rules
+from central.circulation import found, ledger as ledgers, offline, records, rules
 from central.store.models import Fine, Hold, Loan, Patron
 from protocol.circulation import Refusal
 
@@ -58,6 +58,9 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
                                      fines_block_cents=settings.fines_block_cents,
                                      total_limit=rules.patron_item_limit(list(policies.values())))
     outcome: dict = {"renewed": False}
+    if refusal is None and found.turned_up(item):  # marked lost, missing or withdrawn: it is here after all
+        found.record_found(session, item, when.at, when.offline)
+        refusal = found.GIVE_TO_LIBRARIAN
     apply_anyway = when.offline and refusal not in OFFLINE_UNRECORDABLE
     if refusal and not apply_anyway:
         return {**outcome, "ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
@@ -70,6 +73,8 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
         facts = ifacts if ifacts.borrower_id in (None, patron.id) else rules.ItemFacts(
             ifacts.item_type, None, 0, ifacts.ready_hold_for, ifacts.waiting_hold_patrons)
         broken = _offline_exceptions(pfacts, facts, policy, policies, when, settings)
+        if refusal == found.GIVE_TO_LIBRARIAN:
+            broken.append(refusal)
         if broken:
             outcome["offline_exceptions"] = broken
     if resolution.exceptions:

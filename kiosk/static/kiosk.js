@@ -162,6 +162,7 @@
     $("mode-hint").textContent = blocked ? L("active.hint.blocked") : L("active.hint." + state.mode);
     drawLines(state);
     $("lines-count").textContent = state.lines.length ? state.counts.text : "";
+    $("lines-count").hidden = !state.lines.length;  // an empty heading is no heading (screen readers)
     $("lines-empty").hidden = state.lines.length > 0;
     $("btn-account").hidden = !patron;
     $("btn-receipt").hidden = state.receipt_policy === "never" || !state.has_printer;

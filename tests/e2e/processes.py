@@ -64,15 +64,18 @@ def start_central(env: dict[str, str], log: Path, port: int | None = None) -> Ru
     return Running(proc, url)
 
 
-def write_kiosk_config(path: Path, central_url: str, journal: Path) -> Path:
+def write_kiosk_config(path: Path, central_url: str, journal: Path, idle_timeout: int = 45,
+                       kiosk_id: str = "demo-kiosk-1") -> Path:
     """Write a kiosk configuration with simulated devices talking to ``central_url``."""
     path.write_text(f"""
 config_version = 1
 
 [kiosk]
-id = "demo-kiosk-1"
+id = "{kiosk_id}"
 name = "E2E kiosk"
 library_name = "Lincoln Elementary School Library"
+idle_timeout_seconds = {idle_timeout}
+warning_seconds = {min(10, idle_timeout // 2)}
 
 [backend]
 kind = "central"

@@ -12,6 +12,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import requests
 
 AXE_VERSION = "4.14.1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,11 +23,12 @@ MIN_TARGET = 48
 # Every control the screen shows that is not under an open panel (inert) or in the developer panel:
 # its size, whether it lies wholly inside the window, and whether the element at its centre (and just
 # inside its corners) is the control itself, i.e. nothing covers it.
-_CONTROLS_JS = """() => {
+_CONTROLS_JS = """scroll => {
   const visible = el => el.offsetParent !== null || getComputedStyle(el).position === 'fixed';
-  return [...document.querySelectorAll('button, a[href], input:not([type=hidden]), [role=tab]')]
+  const found = [...document.querySelectorAll('button, a[href], input:not([type=hidden]), [role=tab]')]
     .filter(el => visible(el) && !el.closest('[inert]') && !el.closest('#dev-panel, .dev-toggle'))
     .map(el => {
+      if (scroll) { el.scrollIntoView({block: 'center', inline: 'center'}); }
       const r = el.getBoundingClientRect();
       const i = Math.min(10, r.width / 4, r.height / 4);
       const points = [[(r.left + r.right) / 2, (r.top + r.bottom) / 2], [r.left + i, r.top + i], [r.right - i, r.top + i],
@@ -36,17 +38,24 @@ _CONTROLS_JS = """() => {
       return {text: (el.textContent || el.getAttribute('aria-label') || el.id || el.name || '').trim().slice(0, 40),
               id: el.id, w: Math.round(r.width), h: Math.round(r.height), covered, inside};
     });
+  if (scroll) { window.scrollTo(0, 0); }
+  return found;
 }"""
 
 
-def controls(page) -> list[dict]:
-    """Every reachable control on the page now, with its size and whether it is covered or cut off."""
-    return page.evaluate(_CONTROLS_JS)
+def controls(page, scroll: bool = False) -> list[dict]:
+    """Every reachable control on the page now, with its size and whether it is covered or cut off.
+
+    ``scroll`` is for pages that scroll (the staff pages): each control is scrolled into view before it is
+    checked, so "cut off" means it cannot be brought into the window at all.
+    """
+    return page.evaluate(_CONTROLS_JS, scroll)
 
 
-def control_problems(page) -> list[dict]:
+def control_problems(page, scroll: bool = False) -> list[dict]:
     """Controls that are covered, cut off by the window's edge, or smaller than 48 px."""
-    return [c for c in controls(page) if c["covered"] or not c["inside"] or c["w"] < MIN_TARGET or c["h"] < MIN_TARGET]
+    return [c for c in controls(page, scroll) if c["covered"] or not c["inside"] or c["w"] < MIN_TARGET
+            or c["h"] < MIN_TARGET]
 
 
 def axe_source() -> str:
@@ -80,9 +89,38 @@ def axe_violations(page) -> list[dict]:
     return result
 
 
-def check_screen(page, where: str) -> None:
+def check_screen(page, where: str, scroll: bool = False) -> None:
     """Assert the screen as it is now: no covered, cut-off or small control, and no axe-core violation."""
-    problems = control_problems(page)
+    problems = control_problems(page, scroll)
     assert problems == [], f"{where}: controls covered, cut off or too small: {problems}"
     violations = axe_violations(page)
     assert violations == [], f"{where}: axe-core found {violations}"
+
+
+def two_frames(page) -> None:
+    """Wait for two animation frames: what the page changed is laid out and painted."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def set_kiosk_language(page, url: str, lang: str) -> None:
+    """Switch the student screen's language on the kiosk (as the language buttons do) and wait for the page."""
+    requests.post(f"{url}/api/language", json={"language": lang}, timeout=10).raise_for_status()
+    page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
+
+
+def every_size_and_language(page, url: str, where: str, languages=("en", "es"), shots: Path | None = None,
+                            name: str = "", set_language=None, scroll: bool = False) -> None:
+    """check_screen at the three sizes in each language; with ``shots``, save the landscape and portrait screenshots
+    as ``<name>-<lang>-<landscape|portrait>.png``. ``set_language(page, lang)`` switches (the student screen's
+    language by default); the page is left at 1280x800 in the first language."""
+    switch = set_language or (lambda p, lang: set_kiosk_language(p, url, lang))
+    for lang in languages:
+        switch(page, lang)
+        for size, (width, height) in SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            two_frames(page)
+            check_screen(page, f"{where} ({lang}, {size} {width}x{height})", scroll)
+            if shots is not None and size in ("landscape", "portrait"):
+                page.screenshot(path=str(shots / f"{name}-{lang}-{size}.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    switch(page, languages[0])

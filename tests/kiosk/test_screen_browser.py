@@ -10,7 +10,7 @@ import requests
 
 from kiosk.app import create_app
 from tests.kiosk.fake_central import BOOK1, BOOK2, BOOKS, MARIA, REFERENCE, SAM, SAM_PIN, TOKEN
-from tests.kiosk.screen_checks import CHROMIUM_ARGS, SIZES, check_screen, control_problems
+from tests.kiosk.screen_checks import CHROMIUM_ARGS, SIZES, control_problems, every_size_and_language
 from tests.kiosk.searching_backend import SearchingCentral
 from tests.kiosk.serving import served
 
@@ -39,23 +39,6 @@ def search_app(kiosk_config, clock, central):
 def tap_digits(page, digits):
     for digit in digits:
         page.click(f'#keys [data-key="{digit}"]')
-
-
-def set_language(page, url, lang):
-    requests.post(f"{url}/api/language", json={"language": lang}, timeout=10).raise_for_status()
-    page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
-
-
-def every_size_and_language(page, url, where, languages=("en", "es")):
-    """check_screen at the three sizes, in each language (switched on the kiosk, as the buttons do)."""
-    for lang in languages:
-        set_language(page, url, lang)
-        for name, (width, height) in SIZES.items():
-            page.set_viewport_size({"width": width, "height": height})
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            check_screen(page, f"{where} ({lang}, {name} {width}x{height})")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    set_language(page, url, languages[0])
 
 
 def scan(url, code):
