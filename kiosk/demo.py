@@ -96,11 +96,30 @@ def sample_lists(samples: dict) -> tuple[list[tuple[str, str]], list[tuple[str, 
     return students, books
 
 
-def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path) -> None:
+def staff_sign_ins(path: Path) -> list[tuple[str, str]]:
+    """The demo staff's (username, password) pairs that `central seed-demo --sign-ins-to` wrote ([] when none)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    pairs = []
+    for line in text.splitlines():
+        parts = line.split(None, 1)
+        if len(parts) == 2:
+            pairs.append((parts[0], parts[1].strip()))
+    return pairs
+
+
+def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path,
+                   sign_ins: list[tuple[str, str]] = ()) -> None:
     print()
     print(f"Central server:  {central_url}   (its log: {log_path})")
     print(f"Kiosk:           {kiosk_url}")
     print(f"Staff mode:      {kiosk_url}/staff   PIN {pin}")
+    if sign_ins:
+        print(f"Library staff pages: {central_url}/   sign in as (demo accounts only):")
+        for username, password in sign_ins:
+            print(f"  {username:<20} {password}")
     extras = {}
     for s in samples.get("students") or []:
         if isinstance(s, dict) and s.get("barcode"):
@@ -137,7 +156,10 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -
     env = {**os.environ, "CENTRAL_DATABASE_URL": f"sqlite:///{instance / 'demo-central.db'}"}
     print(f"Preparing the demo central server (SQLite in {instance}):", flush=True)
     _central(["init-db"], env, "creating the database")
-    _central(["seed-demo", "--if-empty"], env, "adding the sample school library")
+    # The staff sign-ins are written once, when the library is seeded; a demo started again on the same
+    # database reads them from the file (readable by its owner only).
+    sign_ins_file = instance / "demo-staff.txt"
+    _central(["seed-demo", "--if-empty", "--sign-ins-to", str(sign_ins_file)], env, "adding the sample school library")
     samples = _samples(env)
     log_path = instance / "demo-central.log"
     central_url = f"http://127.0.0.1:{central_port}"
@@ -160,7 +182,7 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -
                                      sample_items=tuple(b for b, _ in books), labels=dict(students + books)))
         setup_logging()
         ready = lambda: _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}",  # noqa: E731
-                                       config.staff.pin, samples, log_path)
+                                       config.staff.pin, samples, log_path, staff_sign_ins(sign_ins_file))
         try:
             serve(config, "127.0.0.1", kiosk_port, on_ready=ready, on_stop=central.terminate)
         except PortInUse as exc:

@@ -115,13 +115,25 @@
   /* POST, then draw the state the kiosk answers with (or its error sentence). The same request while
      the first is on its way is a double tap: it is not sent twice. */
   var inFlight = {};
+  /* Draw a state from the kiosk (an answer, a read or an SSE message), unless one drawn already is newer:
+     an answer overtaken by a pushed state must not bring the old list back for a moment. */
+  var drawn = -1;
+  K.show = function (state) {
+    if (typeof state.screen_version === "number") {
+      if (state.screen_version < drawn) { return; }
+      drawn = state.screen_version;
+    }
+    K.render(state);
+  };
+  K.forgetDrawn = function () { drawn = -1; };
+
   K.post = function (url, body) {
     var key = url + " " + JSON.stringify(body || {});
     if (inFlight[key]) { return inFlight[key]; }
     var done = function () { delete inFlight[key]; };
     inFlight[key] = K.call("POST", url, body || {}).then(function (res) {
       done();
-      if (res.ok) { K.render(res.data); } else { K.showError(res.data); }
+      if (res.ok) { K.show(res.data); } else { K.showError(res.data); }
       return res;
     }).catch(function () { done(); K.showError(null); });
     return inFlight[key];
@@ -133,7 +145,7 @@
     fetching = true;
     K.call("GET", "/api/state").then(function (res) {
       fetching = false;
-      if (res.ok) { K.render(res.data); }
+      if (res.ok) { K.show(res.data); }
       if (fetchAgain) { fetchAgain = false; K.refresh(); }
     }).catch(function () {
       fetching = false;

@@ -286,7 +286,14 @@
 
   function listen() {
     if (window.EventSource) {
-      new EventSource("/events").onmessage = K.refresh;  // EventSource reconnects by itself after errors
+      // Each message carries the state to draw when it changed what this screen shows; EventSource
+      // reconnects by itself after errors (and its first message draws the screen again).
+      new EventSource("/events?state=1").onmessage = function (message) {
+        var data = null;
+        try { data = JSON.parse(message.data); } catch (e) { data = null; }
+        if (data && data.topic === "hello") { K.forgetDrawn(); }  // a new stream: maybe a restarted kiosk
+        if (data && data.state) { K.show(data.state); } else if (!data) { K.refresh(); }
+      };
     }
     window.setInterval(K.refresh, 15000);  // a safety net if a stream is silently lost
   }

@@ -1,7 +1,8 @@
 """The kiosk page and its JSON API: what the browser on the kiosk calls."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
+from flask import (Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory,
+                   stream_with_context)
 
 from kiosk.backends.port import BackendError, BackendUnavailable
 from kiosk.i18n import t
@@ -43,7 +44,11 @@ def status_bar(k, lang: str) -> dict:
 def full_state() -> dict:
     """Everything the kiosk page renders."""
     k = kiosk()
+    # Read before the state is made: it shows at least every change announced up to this number, so the page
+    # can drop an answer that an SSE message has overtaken (any topic counts, not only the session's).
+    screen_version = k.broker.version
     state = state_view(k.session, k.clock.now().date())
+    state["screen_version"] = screen_version
     state["status"] = status_bar(k, state["language"])
     state["has_printer"] = k.devices.printer() is not None
     state["can_search"] = bool(getattr(k.backend.capabilities, "search", False))
@@ -100,12 +105,23 @@ def api_state():
     return jsonify(full_state())
 
 
+# What the student screen shows changes with these topics (not with "scans", "discovery" or "caches",
+# which are the staff screens' business).
+SCREEN_TOPICS = frozenset({"hello", "session", "journal", "backend", "devices"})
+
+
+def _screen_state(topics: set[str]) -> dict | None:
+    return full_state() if topics & SCREEN_TOPICS else None
+
+
 @bp.get("/events")
 def events():
-    """Server-Sent Events: one message per change; the page then re-reads /api/state."""
+    """Server-Sent Events: one message per change. With ``?state=1`` (the student screen) a message carries the
+    state to draw, so a scan is painted without another request; else the page re-reads what it needs."""
+    render = _screen_state if request.args.get("state") == "1" else None
     stream = kiosk().broker.stream(keepalive=current_app.config.get("SSE_KEEPALIVE", 15.0),
-                                   max_age=current_app.config.get("SSE_MAX_AGE", 300.0))
-    return Response(stream, mimetype="text/event-stream", headers={"X-Accel-Buffering": "no"})
+                                   max_age=current_app.config.get("SSE_MAX_AGE", 300.0), render=render)
+    return Response(stream_with_context(stream), mimetype="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
 
 @bp.post("/api/identify")

@@ -1,7 +1,8 @@
 """A small publish/subscribe hub for Server-Sent Events: changes go out as version numbers.
 
-The browser re-reads /api/state on every message, so a message only says "something changed"
-(topic and version). Each subscriber has a bounded queue: a slow browser drops old messages,
+A message says what changed (topic and version). A stream opened with a ``render`` function (the
+student screen's) also carries the state to draw, computed once for all the changes queued by then,
+so the screen paints a scan without another request; other screens re-read what they need. Each subscriber has a bounded queue: a slow browser drops old messages,
 never memory. Streams send a keep-alive comment every ``keepalive`` seconds (which is also how
 a closed browser tab is noticed) and end after ``max_age`` seconds so a waitress thread is never
 held forever; EventSource reconnects by itself.
@@ -12,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _CLOSE = object()
 
@@ -75,13 +76,21 @@ class Broker:
         for q in subscribers:
             _put_dropping_oldest(q, _CLOSE)
 
-    def stream(self, keepalive: float = 15.0, max_age: float = 300.0) -> Iterator[str]:
-        """The text/event-stream body for one browser."""
+    def stream(self, keepalive: float = 15.0, max_age: float = 300.0,
+               render: Callable[[set[str]], dict | None] | None = None) -> Iterator[str]:
+        """The text/event-stream body for one browser.
+
+        ``render(topics)`` returns the state to send with a message about ``topics`` (None: the
+        message goes alone); messages already queued behind one are folded into it.
+        """
         q = self.subscribe()
         ends = time.monotonic() + max_age
         try:
             # First message at once: the page renders the current state without waiting for a change.
-            yield f"retry: 2000\ndata: {json.dumps({'topic': 'hello', 'version': self.version})}\n\n"
+            hello = {"topic": "hello", "version": self.version}
+            if render is not None:
+                hello["state"] = render({"hello"})
+            yield f"retry: 2000\ndata: {json.dumps(hello)}\n\n"
             while True:
                 left = ends - time.monotonic()
                 if left <= 0:
@@ -93,9 +102,35 @@ class Broker:
                     continue
                 if message is _CLOSE:
                     return
+                if render is not None:
+                    message, closed = _fold(q, message)
+                    state = render(message.pop("topics"))
+                    if state is not None:
+                        message["state"] = state
+                    yield f"data: {json.dumps(message)}\n\n"
+                    if closed:
+                        return
+                    continue
                 yield f"data: {json.dumps(message)}\n\n"
         finally:
             self.unsubscribe(q)
+
+
+def _fold(q: queue.Queue, message: dict) -> tuple[dict, bool]:
+    """``message`` and every message queued behind it as one (the last version, all topics); True if the stream
+    was closed meanwhile."""
+    topics, closed = {message["topic"]}, False
+    while True:
+        try:
+            more = q.get_nowait()
+        except queue.Empty:
+            break
+        if more is _CLOSE:
+            closed = True
+            break
+        topics.add(more["topic"])
+        message = more
+    return {**message, "topics": topics}, closed
 
 
 def _put_dropping_oldest(q: queue.Queue, item) -> None:

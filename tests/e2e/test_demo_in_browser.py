@@ -34,7 +34,8 @@ def demo(tmp_path):
         wait_for_http(f"http://127.0.0.1:{central_port}/api/v1/health", timeout=90, proc=proc)
         wait_for_http(f"http://127.0.0.1:{kiosk_port}/health", timeout=60, proc=proc)
         yield {"proc": proc, "kiosk": f"http://127.0.0.1:{kiosk_port}",
-               "central": f"http://127.0.0.1:{central_port}", "log": tmp_path / "demo.log"}
+               "central": f"http://127.0.0.1:{central_port}", "log": tmp_path / "demo.log",
+               "instance": tmp_path / "instance"}
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -64,7 +65,8 @@ def test_given_make_demo_when_a_person_checks_out_three_books_in_chromium_then_t
     WHEN a person opens the kiosk in Chromium, scans a sample student and three sample books with the
     developer panel and presses Receipt
     THEN the screen shows the three titles with due dates, the receipt lists them, the central server
-    has the loans, AND Ctrl-C stops the whole demo cleanly within a few seconds."""
+    has the loans, the demo staff sign-ins are printed, AND Ctrl-C stops the whole demo cleanly within a few
+    seconds."""
     from playwright.sync_api import expect, sync_playwright
 
     deadline = time.monotonic() + 30
@@ -72,6 +74,10 @@ def test_given_make_demo_when_a_person_checks_out_three_books_in_chromium_then_t
         time.sleep(0.2)
     student, books = printed_samples(demo["log"].read_text())
     books = books[:3]
+    sign_ins = demo["instance"] / "demo-staff.txt"
+    assert sign_ins.stat().st_mode & 0o077 == 0  # the staff passwords: readable by their owner only
+    username, password = sign_ins.read_text().splitlines()[0].split(None, 1)
+    assert f"  {username:<20} {password}" in demo["log"].read_text()  # printed in the welcome text
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)

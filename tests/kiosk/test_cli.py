@@ -99,6 +99,9 @@ def main():
     command = sys.argv[1]
     with open(os.path.join(os.path.dirname(__file__), "calls.log"), "a") as log:
         log.write(" ".join(sys.argv[1:]) + " " + os.environ["CENTRAL_DATABASE_URL"] + "\\n")
+    if command == "seed-demo" and "--sign-ins-to" in sys.argv:
+        with open(sys.argv[sys.argv.index("--sign-ins-to") + 1], "w") as out:
+            out.write("lincoln-librarian demo-Pass-one\\ndistrict-admin demo-Pass-two\\n")
     if command == "demo-samples":
         print(json.dumps({{"students": [{{"barcode": SAM, "display_name": "Sam T.", "pin": SAM_PIN, "card_uid": SAM_CARD}},
                                        {{"barcode": MARIA, "display_name": "Maria G."}}],
@@ -144,6 +147,8 @@ def _wait_for_line(proc, text, seconds=60):
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal_stops_both(
         fake_central_cli, stop_signal):
+    """GIVEN `kiosk demo` over a stand-in central CLI WHEN it starts THEN both servers answer, the sample barcodes
+    and the demo staff sign-ins (from seed-demo --sign-ins-to) are printed, and the signal stops both cleanly."""
     central_port, kiosk_port = free_port(), free_port()
     instance = fake_central_cli / "instance"  # never the repository's own instance/
     proc = _kiosk(["demo", "--central-port", str(central_port), "--kiosk-port", str(kiosk_port),
@@ -154,7 +159,9 @@ def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal
         assert f"Kiosk:           http://127.0.0.1:{kiosk_port}" in out and "PIN 0000" in out
         assert "Sam T.  (PIN 1234, card 04A1B2C3D4E5F6)" in out and "Charlotte's Web" in out
         calls = (fake_central_cli / "central" / "calls.log").read_text()
-        assert "init-db sqlite:///" in calls and "seed-demo --if-empty" in calls
+        assert "init-db sqlite:///" in calls and "seed-demo --if-empty --sign-ins-to" in calls
+        assert f"Library staff pages: http://127.0.0.1:{central_port}/" in out
+        assert "lincoln-librarian    demo-Pass-one" in out and "district-admin       demo-Pass-two" in out
         assert f"sqlite:///{instance / 'demo-central.db'}" in calls
         state = requests.get(f"http://127.0.0.1:{kiosk_port}/api/state", timeout=5).json()
         assert len(state["dev"]["sample_patrons"]) == 3 and len(state["dev"]["sample_items"]) == 3
