@@ -115,13 +115,14 @@ class Circulation:
             extra.append(("CS", back["call_number"]))
         if back.get("fine_cents"):
             extra.append(("BV", money(back["fine_cents"])))
-        words = ("Put this book on the hold shelf." if hold else
-                 "This book was not checked out." if not back["was_on_loan"] else "")
+        words = ["This book was not checked out."] if not back["was_on_loan"] else []
+        if hold:
+            words.append("Put this book on the hold shelf.")
         return CheckinResponse(
             ok=True, resensitize=True, alert=hold, transaction_date=sip_moment(self.clock),
             institution_id=message.institution_id, item_identifier=message.item_identifier,
             permanent_location=back.get("location") or "", title_identifier=back.get("title"),
-            patron_identifier=back.get("patron_barcode"), screen_messages=self._screen(result, words),
+            patron_identifier=back.get("patron_barcode"), screen_messages=words + self._screen(result, ""),
             extra_fields=extra)
 
     def renew_all(self, station_id: str, message: RenewAll, language: str) -> RenewAllResponse:

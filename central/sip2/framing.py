@@ -27,7 +27,7 @@ def pad_checksum(raw: bytes) -> bytes:
     """The message with a checksum of fewer than four hex digits written with its leading zeros.
 
     Some clients (the ``sip2`` package on PyPI among them) format the checksum without zero padding,
-    so one message in sixteen ends in three digits: still the right value, and read as such.
+    so a long message (whose checksum is below 1000 hex) ends in three digits: still the right value.
     """
     found = _SHORT_CHECKSUM.search(raw)
     if found is None:

@@ -57,7 +57,8 @@ def checkin_outcome(event_id: str, answer: CheckinResponse, item_barcode: str, l
                     replayed: bool = False) -> CirculationOutcome:
     """The outcome of a 10: where the item goes, or why the system would not take it back."""
     screen = screen_text(answer)
-    not_out = not answer.ok and checkin_was_not_out(screen)
+    # Systems say "not checked out" with ok = 0 (Koha) or ok = 1 (this project's server): back either way.
+    not_out = checkin_was_not_out(screen)
     if not answer.ok and not not_out:
         return CirculationOutcome(event_id=event_id, ok=False, refusal=checkin_refusal(screen, lang),
                                   replayed=replayed)
