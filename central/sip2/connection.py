@@ -46,9 +46,10 @@ class Sip2Connection:
     """Serves one accepted socket until the client leaves, misbehaves, or the server stops."""
 
     def __init__(self, sock: socket.socket, peer: str, acs: Acs, writer: AnswerWriter, limits: Limits,
-                 stopping: threading.Event):
+                 stopping: threading.Event, slots: threading.Semaphore | None = None):
         self.sock, self.peer, self.acs, self.writer, self.limits = sock, peer, acs, writer, limits
         self.stopping = stopping
+        self.slots = slots or threading.Semaphore(1)
         self.state = ConnectionState(peer=peer, language=acs.settings.language)
         self.splitter = MessageSplitter(limits.max_message_bytes)
         self.last_raw: bytes | None = None
@@ -143,7 +144,8 @@ class Sip2Connection:
 
     def _answer(self, raw: bytes, request: Message) -> None:
         try:
-            response = self.acs.answer(request, self.state)
+            with self.slots:
+                response = self.acs.answer(request, self.state)
         except NotLoggedIn as exc:
             raise Close(f"{exc} before logging in") from None
         if response is None:

@@ -29,6 +29,10 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 6001
     max_connections: int = 64
+    # Requests answered at once. Connections wait for the database, not for each other: twenty writers
+    # queueing on SQLite's lock (or on PostgreSQL row locks) get through faster eight at a time, as
+    # waitress's eight threads do for the REST API. A slot is taken only once a whole message is in.
+    database_workers: int = 8
     encoding: str = "cp850"
     terminator: str = "\r"
     tls_cert: str | None = None
@@ -55,6 +59,7 @@ class Sip2Server:
         self.writer = AnswerWriter(self.settings.encoding, self.settings.terminator)
         self.tls = tls_context(self.settings.tls_cert, self.settings.tls_key) if self.settings.tls_cert else None
         self.stopping = threading.Event()
+        self.slots = threading.BoundedSemaphore(self.settings.database_workers)
         self.refused = 0  # connections turned away at the limit
         self._listener: socket.socket | None = None
         self._threads: set[threading.Thread] = set()
@@ -141,7 +146,7 @@ class Sip2Server:
                     log.warning("SIP2 TLS handshake with %s failed: %s", peer, getattr(exc, "reason", None) or exc)
                     return
             log.info("SIP2 connection from %s", peer)
-            Sip2Connection(sock, peer, self.acs, self.writer, self.limits, self.stopping).run()
+            Sip2Connection(sock, peer, self.acs, self.writer, self.limits, self.stopping, self.slots).run()
         finally:
             try:
                 sock.close()
