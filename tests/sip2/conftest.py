@@ -11,7 +11,8 @@ import pytest
 from kiosk.backends.sip2 import Sip2Backend
 from kiosk.backends.sip2.settings import parse_settings
 from protocol.wire import CirculationEvent
-from tests.sip2.ils import TODAY, IlsServer, Library
+from tests.sip2.ils import TODAY, Library
+from tests.sip2.ils_server import IlsServer
 from tests.sip2.proxy import FaultProxy
 
 # Free-form patron identifiers, as SIP2 systems use them: not the project's 14-digit barcodes.

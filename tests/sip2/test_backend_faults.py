@@ -10,7 +10,8 @@ from kiosk.backends.port import BackendUnavailable
 from protocol.sip2 import Codec, LoginResponse
 from protocol.wire import CheckinRequest, CheckoutRequest, IdentifyRequest, RenewRequest
 from tests.sip2.conftest import ANA, BOOK, DEV, HELD, OUT, event
-from tests.sip2.ils import TODAY, IlsServer
+from tests.sip2.ils import TODAY
+from tests.sip2.ils_server import IlsServer
 
 
 def test_a_lost_checkout_answer_is_checked_with_item_information_not_sent_twice(backend, proxy, library):

@@ -126,7 +126,7 @@ def test_utf8_connections_carry_accented_names(ils, library):
     """GIVEN an ILS speaking UTF-8 WHEN the kiosk is set to utf-8 THEN the accented name arrives intact."""
     from kiosk.backends.sip2 import Sip2Backend
     from tests.sip2.conftest import settings_for
-    from tests.sip2.ils import IlsServer
+    from tests.sip2.ils_server import IlsServer
 
     library.items[BOOK].title = "El Principito — niños"  # no cp850 for the dash: only UTF-8 carries it
     server = IlsServer(library, encoding="utf-8").start()

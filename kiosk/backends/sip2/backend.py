@@ -36,7 +36,10 @@ log = logging.getLogger("kiosk.backend.sip2")
 
 
 class _Clock:
+    """The kiosk's wall clock when none is given (kiosk.clock.SystemClock has the same now())."""
+
     def now(self) -> dt.datetime:
+        """Now, aware, in local time."""
         return dt.datetime.now().astimezone()
 
 

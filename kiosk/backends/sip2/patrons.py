@@ -147,6 +147,7 @@ def _some(count: int | None) -> bool:
 def account_from(ask: Ask, settings, barcode: str, lang: str, today: dt.date) -> Account | None:
     """My account: four 64s (charged, ready holds, waiting holds, fines) and a 17 per loan."""
     def info(item_list: str) -> PatronInformationResponse:
+        """One 64 with the detailed list ``item_list``."""
         return ask(patron_request(settings, barcode, lang, item_list=item_list))
 
     charged = info("charged_items")

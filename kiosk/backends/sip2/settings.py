@@ -75,9 +75,11 @@ class _Table:
         self.table = table
 
     def fail(self, key: str, problem: str):
+        """Raise the ConfigError for ``key``."""
         raise ConfigError(f"{self.where}: [backend] {key + ' ' if key else ''}{problem}")
 
     def check_known(self) -> None:
+        """Refuse unknown keys, suggesting the nearest known one."""
         for key in self.table:
             if key not in KNOWN_KEYS:
                 close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
@@ -85,6 +87,7 @@ class _Table:
                 self.fail("", f"has an unknown key '{key}'{hint}")
 
     def text(self, key: str, default: str | None = None, *, empty_ok: bool = False) -> str:
+        """A text value (non-empty unless ``empty_ok``)."""
         value = self.table.get(key, default)
         if value is None:
             self.fail(key, "is missing")
@@ -93,18 +96,21 @@ class _Table:
         return value.strip()
 
     def flag(self, key: str, default: bool) -> bool:
+        """A true/false value."""
         value = self.table.get(key, default)
         if not isinstance(value, bool):
             self.fail(key, "must be true or false (without quotes)")
         return value
 
     def whole(self, key: str, default: int, low: int, high: int) -> int:
+        """A whole number from ``low`` to ``high``."""
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(key, f"must be a whole number from {low} to {high}")
         return value
 
     def seconds(self, key: str, default: float, low: float, high: float) -> float:
+        """A number of seconds from ``low`` to ``high``."""
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             self.fail(key, f"must be a number of seconds from {low:g} to {high:g}")
