@@ -150,7 +150,7 @@ def test_migration_0003_gives_existing_patrons_a_clean_lockout_record(database_u
                              "'student', :d, 'es', 0, :until)"),
                      {"d": date(2026, 8, 31), "until": until if not db.is_sqlite else until.replace(tzinfo=None)})
     upgrade(db.engine)
-    assert current_revision(db.engine) == head_revision() == "0003"
+    assert current_revision(db.engine) == head_revision()  # head moves on as migrations are added
     with db.reader() as session:
         patron = session.scalars(sa.select(Patron)).one()
         assert (patron.pin_lockouts, patron.pin_locked_until) == (0, until)
