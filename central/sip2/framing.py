@@ -5,9 +5,11 @@ The answer matches the request, so every one of them can read it.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from protocol.sip2 import Codec, Message, MissingFieldError, echo_sequence
+from protocol.sip2.base import variable_layout
 from protocol.sip2.checksum import append_checksum, split_checksum
 from protocol.sip2.text import decode_bytes
 
@@ -16,6 +18,7 @@ _SHORT_CHECKSUM = re.compile(rb"AZ([0-9A-Fa-f]{1,3})\Z")
 RESEND_COMMANDS = ("96", "97")
 _ZERO_DATE = "00000000    000000"
 OPTIONAL_IN_PRACTICE = frozenset({"AO", "AC", "AD", "AP"})
+MAX_FIELD = 255  # the specification's longest variable field
 
 
 def has_checksum(raw: bytes) -> bool:
@@ -33,6 +36,11 @@ def pad_checksum(raw: bytes) -> bytes:
     if found is None:
         return raw
     return raw[:found.start(1)] + found.group(1).rjust(4, b"0")
+
+
+def _clean(value: str) -> str:
+    # No escape exists for the delimiter; a catalogue title with '|' or a line break must still go out.
+    return value.replace("|", "/").replace("\r", " ").replace("\n", " ")[:MAX_FIELD]
 
 
 class AnswerWriter:
@@ -61,8 +69,33 @@ class AnswerWriter:
                 raise
             return self.plain.parse_text(text)
 
+    def carryable(self, response: Message) -> Message:
+        """The response with its text fields made writable: '|' and line breaks replaced, 255 characters at most.
+
+        The records come from the library's catalogue and patron list, where such characters can be; an
+        answer refused by the codec would leave a self-check without any answer at all.
+        """
+        changes = {}
+        for name, spec in variable_layout(type(response)):
+            value = getattr(response, name)
+            if isinstance(value, str):
+                cleaned = _clean(value)
+            elif isinstance(value, list):
+                cleaned = [_clean(v) if isinstance(v, str) else v for v in value]
+            else:
+                continue
+            if cleaned != value:
+                changes[name] = cleaned
+        encoding = self.plain.encoding
+        extras = [(code, _clean(value).encode(encoding, "replace").decode(encoding))
+                  for code, value in response.extra_fields]
+        if extras != response.extra_fields:
+            changes["extra_fields"] = extras
+        return dataclasses.replace(response, **changes) if changes else response
+
     def encode(self, response: Message, request: Message | None, checksum: bool) -> bytes:
         """The answer's bytes, echoing the request's sequence number and matching its error detection."""
+        response = self.carryable(response)
         sequence = request.sequence_number if request is not None else None
         if request is not None:
             response = echo_sequence(request, response)

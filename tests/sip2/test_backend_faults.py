@@ -193,3 +193,16 @@ def test_a_refused_checkout_connection_leaves_later_events_pending(backend, prox
     deliveries = backend.deliver(events)
     assert [d.event_id for d in deliveries] == [events[0].event_id]
     assert library.count("checkout", BOOK) == 1 and OUT in library.loans
+
+
+def test_identifiers_sip2_cannot_carry_are_refused_without_sending_and_park_their_event(backend, library):
+    """GIVEN a barcode with '|' (SIP2's field separator) or a character cp850 lacks WHEN it is identified, looked up
+    or checked out THEN nothing is sent: the patron is unknown, the item too, and the event is parked for staff with
+    a reason that does not quote the barcode; the events behind it still go."""
+    assert backend.identify(IdentifyRequest(barcode="P|1001")).refusal.code == "patron_unknown"
+    assert backend.item("B\u20ac1") is None
+    bad, good = event(CheckoutRequest(ANA, "B|1"), sequence=1), event(CheckoutRequest(ANA, BOOK), sequence=2)
+    parked, done = backend.deliver([bad, good])
+    assert parked.rejection.code == "not_sendable" and "B|1" not in parked.rejection.message
+    assert "item_identifier (AB)" in parked.rejection.message
+    assert done.outcome.ok and library.count("checkout") == 1

@@ -17,9 +17,9 @@ from kiosk.backends.port import (
 )
 from kiosk.backends.sip2.delivery import EventSender
 from kiosk.backends.sip2.items import item_from_answer
-from kiosk.backends.sip2.link import LinkDown, LinkError, LoginRefused, Sip2Link
+from kiosk.backends.sip2.link import LinkDown, LinkError, LoginRefused, NotSendable, Sip2Link
 from kiosk.backends.sip2.patrons import account_from, identify_outcome, patron_request
-from kiosk.backends.sip2.refusals import renew_refusal
+from kiosk.backends.sip2.refusals import make_refusal, renew_refusal
 from kiosk.backends.sip2.settings import Sip2Settings
 from kiosk.backends.sip2.values import local_naive, screen_text, sip_language
 from protocol.sip2 import (
@@ -59,6 +59,8 @@ class Sip2Backend:
         """One exchange for a read; a connection found broken is opened again once."""
         try:
             return self.link.exchange(message)
+        except NotSendable:
+            raise  # the caller decides what an unwritable request means
         except LoginRefused as exc:
             raise BackendAuthRefused(exc.detail) from None
         except LinkDown as exc:
@@ -86,6 +88,13 @@ class Sip2Backend:
     # ------------------------------------------------------------------ the port
     def identify(self, request: IdentifyRequest, lang: str = "en") -> IdentifyOutcome:
         """Who is this card (63 with the typed PIN; 23 where the system has no 63)."""
+        try:
+            return self._identify(request, lang)
+        except NotSendable as exc:
+            log.warning("SIP2 identify not sent: %s", exc.detail)  # no SIP2 patron can have such a number
+            return IdentifyOutcome(ok=False, refusal=make_refusal("patron_unknown", lang))
+
+    def _identify(self, request: IdentifyRequest, lang: str) -> IdentifyOutcome:
         barcode = request.barcode if request.barcode is not None else request.card_uid
         if self._supports("patron_information"):
             answer = self._ask(patron_request(self.settings, barcode, lang, pin=request.pin))
@@ -106,6 +115,8 @@ class Sip2Backend:
         try:
             with self.link.lock:
                 return account_from(self.link.exchange, self.settings, patron_barcode, lang, self._today())
+        except NotSendable:
+            return None
         except LoginRefused as exc:
             raise BackendAuthRefused(exc.detail) from None
         except LinkError as exc:
@@ -114,9 +125,12 @@ class Sip2Backend:
     def item(self, item_barcode: str, lang: str = "en") -> Item | None:
         """One item from 17/18 (None when the system does not know the barcode)."""
         s = self.settings
-        return item_from_answer(self._ask(ItemInformation(institution_id=s.institution_id,
-                                                          item_identifier=item_barcode,
-                                                          terminal_password=s.terminal_password or None)))
+        try:
+            answer = self._ask(ItemInformation(institution_id=s.institution_id, item_identifier=item_barcode,
+                                               terminal_password=s.terminal_password or None))
+        except NotSendable:
+            return None  # no SIP2 item can have such a barcode
+        return item_from_answer(answer)
 
     def deliver(self, events: Sequence[CirculationEvent], lang: str = "en") -> list[Delivery]:
         """Send the events in order; stop at the first that cannot be delivered (it and the rest stay pending)."""
@@ -126,6 +140,9 @@ class Sip2Backend:
                 deliveries.append(self.sender.send(event, lang))
             except BackendRejected as exc:
                 deliveries.append(Delivery(event.event_id, rejection=exc))
+            except NotSendable as exc:
+                # It can never be sent as it is: park it for staff instead of blocking the events behind it.
+                deliveries.append(Delivery(event.event_id, rejection=BackendRejected("not_sendable", exc.detail)))
             except LoginRefused as exc:
                 if not deliveries:
                     raise BackendAuthRefused(exc.detail) from None
@@ -152,9 +169,12 @@ class Sip2Backend:
     def renew_all(self, request: RenewAllRequest, lang: str = "en") -> RenewAllOutcome:
         """Renew everything the patron has (65/66); each renewed loan's new due date from 17."""
         s = self.settings
-        answer = self._ask(RenewAll(transaction_date=local_naive(self.clock.now()), institution_id=s.institution_id,
-                                    patron_identifier=request.patron_barcode,
-                                    terminal_password=s.terminal_password or None))
+        try:
+            answer = self._ask(RenewAll(transaction_date=local_naive(self.clock.now()),
+                                        institution_id=s.institution_id, patron_identifier=request.patron_barcode,
+                                        terminal_password=s.terminal_password or None))
+        except NotSendable:
+            return RenewAllOutcome(refused=(("", make_refusal("patron_unknown", lang)),))
         renewed = []
         for barcode in (b.strip() for b in answer.renewed_items if b.strip()):
             item = self.item(barcode, lang)
@@ -169,9 +189,12 @@ class Sip2Backend:
     def end_session(self, patron_barcode: str) -> bool:
         """Tell the system the patron has finished (35/36); True when it agreed."""
         s = self.settings
-        answer = self._ask(EndPatronSession(transaction_date=local_naive(self.clock.now()),
-                                            institution_id=s.institution_id, patron_identifier=patron_barcode,
-                                            terminal_password=s.terminal_password or None))
+        try:
+            answer = self._ask(EndPatronSession(transaction_date=local_naive(self.clock.now()),
+                                                institution_id=s.institution_id, patron_identifier=patron_barcode,
+                                                terminal_password=s.terminal_password or None))
+        except NotSendable:
+            return False
         return bool(answer.end_session)
 
     def search(self, request: SearchRequest, lang: str = "en") -> SearchOutcome:

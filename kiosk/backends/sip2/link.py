@@ -21,7 +21,7 @@ from collections import deque
 from kiosk.backends.sip2.settings import Sip2Settings
 from kiosk.backends.sip2.wireformat import WireFormat
 from protocol.sip2 import (
-    ACSStatus, ChecksumError, Login, LoginResponse, Message, MessageSplitter, MessageTooLongError,
+    ACSStatus, ChecksumError, FieldValueError, Login, LoginResponse, Message, MessageSplitter, MessageTooLongError,
     RequestACSResend, RequestSCResend, SCStatus, SequenceCounter, SIP2Error, log_line,
 )
 from protocol.sip2.base import MESSAGE_TYPES
@@ -54,6 +54,10 @@ class GarbledAnswer(LinkError):
 
 class LoginRefused(LinkError):
     """The library system refused this kiosk's SIP2 login (94 with ok = 0)."""
+
+
+class NotSendable(LinkError):
+    """The request cannot be written in SIP2 at all (a '|' in a barcode, a character the encoding lacks)."""
 
 
 def _tls_context(settings: Sip2Settings) -> ssl.SSLContext:
@@ -175,7 +179,13 @@ class Sip2Link:
     def _round_trip(self, message: Message, timeout: float | None = None) -> Message:
         expected = MESSAGE_TYPES.get(message.RESPONSE or "")
         number = self._counter.next() if self.wire.sequence else None
-        wire = self.wire.encode(message, number)
+        try:
+            wire = self.wire.encode(message, number)
+        except FieldValueError as exc:
+            # The codec's own sentence quotes the value (a card number, maybe): name the field instead.
+            field = f"{exc.field} ({exc.code})" if exc.code else exc.field
+            raise NotSendable(f"{message.NAME} cannot be sent: its {field} has characters SIP2 or the "
+                              f"{self.wire.codec.encoding} encoding cannot carry") from None
         deadline = time.monotonic() + (timeout or self.settings.timeout_seconds)
         self._send(wire, sent_before=False)
         resends = 0

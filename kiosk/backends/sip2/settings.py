@@ -87,12 +87,14 @@ class _Table:
                 self.fail("", f"has an unknown key '{key}'{hint}")
 
     def text(self, key: str, default: str | None = None, *, empty_ok: bool = False) -> str:
-        """A text value (non-empty unless ``empty_ok``)."""
+        """A text value (non-empty unless ``empty_ok``), which SIP2 can carry: no '|' and no line breaks."""
         value = self.table.get(key, default)
         if value is None:
             self.fail(key, "is missing")
         if not isinstance(value, str) or (not empty_ok and not value.strip()):
             self.fail(key, "must be a non-empty text in quotes")
+        if key != "delimiter" and any(c in value for c in "|\r\n"):
+            self.fail(key, "must not contain '|' or line breaks, which SIP2 cannot carry")
         return value.strip()
 
     def flag(self, key: str, default: bool) -> bool:
@@ -124,6 +126,9 @@ def _secret(t: _Table, key: str, default_env: str | None, env: Mapping[str, str]
     value = env.get(name, "")
     if required and not value:
         t.fail(key, f"names the environment variable {name}, which is not set: set it to the SIP2 login password")
+    if any(c in value for c in "|\r\n"):
+        t.fail(key, f"names the environment variable {name}, whose value has '|' or a line break, which SIP2 "
+                    f"cannot carry")
     return value
 
 

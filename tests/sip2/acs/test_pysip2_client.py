@@ -240,3 +240,17 @@ def test_messages_without_checksums_get_answers_without_checksums(client, librar
     client.send_raw(client.frame(patron_info(library.maria), checksum=False))
     raw = client.read_raw()
     assert raw.startswith(b"64") and b"AZ" not in raw and b"AY" not in raw
+
+
+def test_a_title_sip2_cannot_carry_still_gets_an_answer(client, library, database):
+    """GIVEN a catalogue title with '|' and a line break, 281 characters long WHEN the book is looked up and checked
+    out THEN the answers come, with "/" for "|", a space for the line break, cut to 255 characters."""
+    from central.models import Item, Title
+
+    with database.writer() as session, session.begin():
+        item = session.scalars(sa.select(Item).where(Item.barcode == library.dragon)).one()
+        session.get(Title, item.title_id).title = "Cats | Dogs\nand more " + "x" * 260
+    info = client.ask(ItemInformationRequest(transaction_date=NOW18, institution_id="",
+                                             item_identifier=library.dragon)).message
+    assert info.title_identifier.startswith("Cats / Dogs and more ") and len(info.title_identifier) == 255
+    assert client.ask(checkout(library.maria, library.dragon)).message.ok == "1"
