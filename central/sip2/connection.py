@@ -111,12 +111,15 @@ class Sip2Connection:
         except (socket.timeout, TimeoutError):
             raise Close("the client stopped reading its answers") from None
 
-    def _bad(self, why: str) -> None:
+    def _bad(self, why: str, ask_again: bool = True) -> None:
+        # A damaged message is worth asking for again (96); one we cannot answer at all is not, since
+        # the same bytes would come back: it is logged and left unanswered, as pysip2 and Koha do.
         self.bad_in_a_row += 1
         log.warning("SIP2 from %s: %s", self.peer, why)
         if self.bad_in_a_row >= self.limits.bad_messages:
-            raise Close(f"{self.bad_in_a_row} unreadable messages in a row")
-        self._send(self.writer.encode(RequestSCResend(), None, checksum=True))
+            raise Close(f"{self.bad_in_a_row} unusable messages in a row")
+        if ask_again:
+            self._send(self.writer.encode(RequestSCResend(), None, checksum=True))
 
     def _handle(self, raw: bytes) -> None:
         if raw == self.last_raw and self.last_answer is not None:
@@ -129,7 +132,7 @@ class Sip2Connection:
             self._bad("a message arrived damaged (bad checksum); asked for it again (96)")
             return
         except UnsupportedMessageError as exc:
-            self._bad(f"message {exc.command} is not offered by this server")
+            self._bad(f"message {exc.command} is not offered by this server; not answered", ask_again=False)
             return
         except SIP2Error as exc:
             self._bad(f"an unreadable message ({exc}); asked for it again (96)")
@@ -149,7 +152,7 @@ class Sip2Connection:
         except NotLoggedIn as exc:
             raise Close(f"{exc} before logging in") from None
         if response is None:
-            self._bad(f"a {request.NAME} is not something a self-check sends")
+            self._bad(f"a {request.NAME} is not something a self-check sends; not answered", ask_again=False)
             return
         wire = self.writer.encode(response, request, checksum=has_checksum(raw))
         self._send(wire)

@@ -68,10 +68,24 @@ def test_five_unreadable_messages_in_a_row_close_the_connection(client):
     assert client.read_raw() == b""
 
 
-def test_a_message_code_no_self_check_sends_is_not_answered_as_if_it_were(client):
-    """GIVEN a client sending an ACS's own message (98) WHEN it arrives THEN the server asks for a resend (96)."""
-    client.send_raw(b"98YYYYNY030003" + NOW18.encode() + b"2.00AO|BXYYYYYYYYYYYYYYYY|\r")
-    assert client.read_raw().startswith(b"96")
+@pytest.mark.parametrize("unanswerable", [
+    b"98YYYYNY030003" + NOW18.encode() + b"2.00AO|BXYYYYYYYYYYYYYYYY|\r",  # an ACS's own message
+    b"15+" + NOW18.encode() + b"AO|AAP1|\r",                                 # Hold, not offered here
+])
+def test_a_message_the_server_cannot_answer_is_left_unanswered_and_the_next_one_is_answered(client, library,
+                                                                                          unanswerable):
+    """GIVEN a client sending an ACS's own message (98) or a Hold (15, not offered) WHEN it arrives THEN no answer is
+    made up for it (asking again would only bring it back), and the next request is answered normally."""
+    client.send_raw(unanswerable)
+    answer = client.ask(patron_info(library.maria))
+    assert answer.message.valid_patron == "Y"
+
+
+def test_a_request_arriving_in_single_bytes_is_answered(client, library):
+    """GIVEN a patron lookup sent one byte per TCP segment WHEN its last byte arrives THEN it is answered."""
+    for byte in client.frame(patron_info(library.maria)):
+        client.send_raw(bytes([byte]))
+    assert decode_message(client.read_raw()).message.personal_name == "Maria G."
 
 
 def test_a_megabyte_line_closes_that_connection_only(client, connect, library):
