@@ -4,6 +4,22 @@ Every mistake is a :class:`kiosk.config_reader.ConfigError` that names the file 
 words a librarian can act on (``config/kiosk.toml: [backend] port must be a whole number from 1 to
 65535``). Passwords never sit in the file: ``password_env`` (and ``terminal_password_env``) name
 the environment variables that hold them, as ``token_env`` does for the central server.
+
+A school's kiosk talking to its Koha, Destiny or Evergreen server::
+
+    [backend]
+    kind = "sip2"
+    host = "sip2.district.org"
+    port = 6001
+    login_user = "kiosk-library-1"
+    password_env = "KIOSK_SIP2_PASSWORD"   # the variable that holds the SIP2 login password
+    location_code = "LIB1"                 # CP in the login, AP in each checkin
+    institution_id = "LINCOLN"             # AO in every message
+    encoding = "cp850"                     # or "utf-8": what the library system uses
+    checksum = true                        # AZ; sequence = true for AY (both on by default)
+    tls = false                            # tls_ca_file = "...", tls_verify = true
+    timeout_seconds = 10                   # connect_timeout_seconds = 5, retries = 2
+    no_block = true                        # false for systems that refuse no-block forwards
 """
 from __future__ import annotations
 
