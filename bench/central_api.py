@@ -28,12 +28,12 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from central.api import token_hash  # noqa: E402
+from central.api.routes import token_hash  # noqa: E402
 from central.clock import SystemClock  # noqa: E402
-from central.db import Database  # noqa: E402
-from central.migrate import upgrade  # noqa: E402
-from central.models import Item, Kiosk, Loan, Patron  # noqa: E402
-from central.seed import seed_demo  # noqa: E402
+from central.demo.seed import seed_demo  # noqa: E402
+from central.store.db import Database  # noqa: E402
+from central.store.migrate import upgrade  # noqa: E402
+from central.store.models import Item, Kiosk, Loan, Patron  # noqa: E402
 from tests.conftest import _as_db_user, _pg_bin, free_port, wait_for_http  # noqa: E402
 
 PER_TEACHER = 15  # stays under the teacher limit even for teachers the seed gave a few loans

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.central_api import temporary_postgres  # noqa: E402
-from central.api import token_hash  # noqa: E402
+from central.api.routes import token_hash  # noqa: E402
 from central.clock import SystemClock  # noqa: E402
-from central.db import Database  # noqa: E402
-from central.migrate import upgrade  # noqa: E402
-from central.models import Item, Kiosk, Loan, Patron  # noqa: E402
-from central.seed import seed_demo  # noqa: E402
+from central.store.db import Database  # noqa: E402
+from central.store.migrate import upgrade  # noqa: E402
+from central.store.models import Item, Kiosk, Loan, Patron  # noqa: E402
+from central.demo.seed import seed_demo  # noqa: E402
 from central.sip2.logins import create_login  # noqa: E402
 from kiosk.backends.sip2.link import Sip2Link  # noqa: E402
 from kiosk.backends.sip2.settings import Sip2Settings  # noqa: E402

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import Flask, g
 
 from central.clock import SystemClock
-from central.db import ROOT, Database, default_database_url
+from central.store.db import ROOT, Database, default_database_url
 
 
 @dataclass
@@ -36,11 +36,12 @@ def create_app(config: dict | None = None, *, clock: SystemClock | None = None,
     db = database or Database(app.config["DATABASE_URL"])
     app.extensions["central"] = CentralState(db=db, clock=clock or SystemClock())
 
-    from central import api, web
+    from central.api import routes
+    from central.web import home
 
-    app.register_blueprint(api.bp)
-    app.register_blueprint(web.bp)
-    api.register_error_handlers(app)
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(home.bp)
+    routes.register_error_handlers(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):

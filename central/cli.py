@@ -13,7 +13,7 @@ import click
 import sqlalchemy as sa
 
 from central.clock import SystemClock
-from central.db import Database, DatabaseError, default_database_url, describe_connection_error
+from central.store.db import Database, DatabaseError, default_database_url, describe_connection_error
 
 
 def _database(url: str | None) -> Database:
@@ -34,7 +34,7 @@ def _guard(db: Database, action):
 
 
 def _require_schema(db: Database) -> None:
-    from central.migrate import current_revision, head_revision
+    from central.store.migrate import current_revision, head_revision
 
     if current_revision(db.engine) != head_revision():
         raise click.ClickException("The database is not set up yet (or is out of date): run `central init-db` first.")
@@ -55,7 +55,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_obj
 def init_db(obj) -> None:
     """Create or upgrade the database schema to the newest version."""
-    from central.migrate import current_revision, upgrade
+    from central.store.migrate import current_revision, upgrade
 
     db = _database(obj["url"])
     _guard(db, lambda: upgrade(db.engine))
@@ -69,7 +69,7 @@ def init_db(obj) -> None:
 @click.pass_obj
 def seed_demo_cmd(obj, if_empty: bool, seed: int | None) -> None:
     """Fill an empty database with the Lincoln Elementary demo library."""
-    from central.seed import DEFAULT_SEED, SeedRefused, existing_counts, seed_demo
+    from central.demo.seed import DEFAULT_SEED, SeedRefused, existing_counts, seed_demo
 
     db = _database(obj["url"])
     _require_schema(db)
@@ -126,8 +126,8 @@ def run(obj, host: str, port: int, threads: int) -> None:
 @click.pass_obj
 def create_kiosk(obj, kiosk_id: str, name: str) -> None:
     """Register a kiosk and print its new token (shown only this once)."""
-    from central.api import token_hash
-    from central.models import Kiosk
+    from central.api.routes import token_hash
+    from central.store.models import Kiosk
 
     db = _database(obj["url"])
     _require_schema(db)
@@ -149,7 +149,7 @@ def create_kiosk(obj, kiosk_id: str, name: str) -> None:
 @click.pass_obj
 def unlock_pin(obj, barcode: str) -> None:
     """Let a patron sign in with their PIN again after too many wrong tries."""
-    from central.pin_lockout import unlock
+    from central.circulation.pin_lockout import unlock
     from protocol.identifiers import IdentifierError, validate_library_barcode
 
     try:
@@ -178,7 +178,7 @@ def unlock_pin(obj, barcode: str) -> None:
 @click.pass_obj
 def demo_samples_cmd(obj) -> None:
     """Print JSON with sample student and book barcodes for trying the kiosk."""
-    from central.samples import demo_samples
+    from central.demo.samples import demo_samples
 
     db = _database(obj["url"])
     _require_schema(db)

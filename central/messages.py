@@ -33,8 +33,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "El quiosco {kiosk} ya envió el evento número {sequence} con otro event_id.",
     },
     "event_conflict": {
-        "en": "The event_id {event_id} was already used for a different kiosk or kind of event.",
-        "es": "El event_id {event_id} ya se usó en otro quiosco o para otro tipo de evento.",
+        "en": "The event_id {event_id} was already used for a different kiosk or a different transaction; "
+              "nothing was done.",
+        "es": "El event_id {event_id} ya se usó en otro quiosco o para otra transacción; no se hizo nada.",
+    },
+    "sequence_gap": {
+        "en": "Event number {sequence} of kiosk {kiosk} arrived before number {expected}: events are applied in "
+              "order, so send from number {expected}.",
+        "es": "El evento número {sequence} del quiosco {kiosk} llegó antes que el número {expected}: los eventos "
+              "se aplican en orden, así que envía desde el número {expected}.",
+    },
+    "not_reached": {
+        "en": "Not applied yet: an earlier event in this batch was not applied. Send it again after that one.",
+        "es": "Aún no se aplicó: un evento anterior de este lote no se aplicó. Envíalo otra vez después de ese.",
+    },
+    "bad_cursor": {
+        "en": "The cursor 'since' was not made by this server; start again without it.",
+        "es": "El cursor 'since' no lo hizo este servidor; empieza otra vez sin él.",
+    },
+    "batch_not_list": {
+        "en": "The field 'events' must be a list of 1 to {limit} events.",
+        "es": "El campo 'events' debe ser una lista de 1 a {limit} eventos.",
+    },
+    "batch_too_large": {
+        "en": "A batch holds at most {limit} events; this one has {count}. Send it in parts.",
+        "es": "Un lote tiene como máximo {limit} eventos; este tiene {count}. Envíalo por partes.",
+    },
+    "batch_event": {
+        "en": "Event {index} of the batch: {reason}",
+        "es": "Evento {index} del lote: {reason}",
+    },
+    "batch_order": {
+        "en": "The events of a batch must be in ascending sequence order; event {index} is not.",
+        "es": "Los eventos de un lote deben ir en orden creciente de secuencia; el evento {index} no lo está.",
     },
     "not_json": {
         "en": "The request body must be JSON (Content-Type: application/json).",

@@ -607,18 +607,44 @@ def identifier_digest(key: bytes, kind: str, value: str) -> str:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def _pad(key: bytes, card_uid: str, length: int) -> bytes:
+    # HMAC-SHA256 as a pseudo-random function keyed by the library's key and the card: one pad per card,
+    # used for one value only (that card's patron barcode), so the XOR below is a one-time pad.
+    if length > 32:
+        raise ValueError("a sealed barcode holds at most 32 characters")
+    return hmac.new(key, f"seal:{card_uid}".encode(), hashlib.sha256).digest()[:length]
+
+
+def seal_barcode(key: bytes, card_uid: str, barcode: str) -> str:
+    """The patron's barcode sealed under one of their card UIDs (hex): only a tap of that card opens it.
+
+    A patron who taps a card offline must still be named by barcode when the checkout is forwarded;
+    the cache keeps the barcode this way instead of in the clear.
+    """
+    data = barcode.encode("ascii")
+    return bytes(a ^ b for a, b in zip(data, _pad(key, card_uid, len(data)))).hex()
+
+
+def unseal_barcode(key: bytes, card_uid: str, sealed: str) -> str:
+    """The barcode :func:`seal_barcode` sealed under ``card_uid``."""
+    data = bytes.fromhex(sealed)
+    return bytes(a ^ b for a, b in zip(data, _pad(key, card_uid, len(data)))).decode("ascii")
+
+
 @dataclass(frozen=True)
 class CachedPatron:
-    """The least a kiosk keeps to sign a patron in offline: no full card number, no last name.
+    """The least a kiosk keeps to sign a patron in offline: no card number in the clear, no last name.
 
-    ``barcode`` is kept because an offline checkout must name the borrower when it is forwarded;
-    a kiosk may keep it encrypted or only in the pending event. ``pin_hash`` is sent only when
-    the library's policy lets PIN patrons sign in offline by typed number.
+    A scanned or typed card is looked up by ``barcode_digest``; a tapped card by ``card_digests``,
+    and ``card_barcodes[i]`` is the patron's barcode sealed under card ``i``'s UID
+    (:func:`seal_barcode`), so an offline checkout by tap can still name the borrower. ``pin_hash``
+    is sent only when the library's policy lets PIN patrons sign in offline by typed number.
     """
 
     patron_key: str  # the server's stable id for the record (deletes and updates refer to it)
     barcode_digest: str
     card_digests: tuple[str, ...] = ()
+    card_barcodes: tuple[str, ...] = ()
     display_name: str = ""
     patron_type: str = "student"
     language: str = "en"
@@ -633,7 +659,8 @@ class CachedPatron:
     def to_dict(self) -> dict:
         """JSON form."""
         return {"patron_key": self.patron_key, "barcode_digest": self.barcode_digest,
-                "card_digests": list(self.card_digests), "display_name": self.display_name,
+                "card_digests": list(self.card_digests), "card_barcodes": list(self.card_barcodes),
+                "display_name": self.display_name,
                 "patron_type": self.patron_type, "language": self.language, "expires_on": _iso(self.expires_on),
                 "blocked": self.blocked, "refusal": self.refusal, "pin_required": self.pin_required,
                 "pin_hash": self.pin_hash, "loans_count": self.loans_count, "deleted": self.deleted}
@@ -641,11 +668,14 @@ class CachedPatron:
     @classmethod
     def from_dict(cls, d: dict) -> "CachedPatron":
         """Read the JSON form."""
-        cards = d.get("card_digests") or ()
+        cards, sealed = d.get("card_digests") or (), d.get("card_barcodes") or ()
         if not isinstance(cards, (list, tuple)):
             raise WireError("card_digests", "must be a list")
+        if not isinstance(sealed, (list, tuple)) or (sealed and len(sealed) != len(cards)):
+            raise WireError("card_barcodes", "must be a list as long as card_digests")
         return cls(patron_key=_req_text(d, "patron_key"), barcode_digest=_text(d, "barcode_digest", "") or "",
-                   card_digests=tuple(cards), display_name=_text(d, "display_name", "") or "",
+                   card_digests=tuple(cards), card_barcodes=tuple(sealed),
+                   display_name=_text(d, "display_name", "") or "",
                    patron_type=_text(d, "patron_type", "student") or "student",
                    language=_text(d, "language", "en") or "en", expires_on=_date(d, "expires_on"),
                    blocked=_bool(d, "blocked"), refusal=_text(d, "refusal"), pin_required=_bool(d, "pin_required"),

@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from central import records
-from central.db import Database
+from central.circulation import records
+from central.store.db import Database
 from central.sip2 import logins
 from central.sip2.circulation_answers import Circulation
 from central.sip2.dates import sip_moment
 from central.sip2.patron_answers import language_of, patron_information, patron_status
 from protocol.identifiers import mask_barcode
 from protocol.sip2 import (
-    ACSStatus, BlockPatron, Checkin, Checkout, EndPatronSession, EndSessionResponse, FeePaid, FeePaidResponse,
-    ItemInformation, ItemStatusUpdate, ItemStatusUpdateResponse, Login, LoginResponse, Message, PatronInformation,
-    PatronStatusRequest, PatronStatusResponse, Renew, RenewAll, SCStatus,
+    ACSStatus, BlockPatron, Checkin, Checkout, EndPatronSession, EndSessionResponse, FeePaid, FeePaidResponse, Hold,
+    HoldResponse, ItemInformation, ItemStatusUpdate, ItemStatusUpdateResponse, Login, LoginResponse, Message,
+    PatronEnable, PatronEnableResponse, PatronInformation, PatronStatusRequest, PatronStatusResponse, Renew,
+    RenewAll, SCStatus,
 )
 from protocol.sip2.flags import supported_messages_text
 
@@ -131,6 +132,13 @@ class Acs:
             log.warning("SIP2 block patron asked for patron=%s (not done here; staff block cards at the desk)",
                         mask_barcode(request.patron_identifier))
             return PatronStatusResponse(transaction_date=now, institution_id=request.institution_id,
+                                        patron_identifier=request.patron_identifier, screen_messages=words)
+        if isinstance(request, Hold):
+            return HoldResponse(ok=False, available=False, transaction_date=now, institution_id=request.institution_id,
+                                patron_identifier=request.patron_identifier, item_identifier=request.item_identifier,
+                                title_identifier=request.title_identifier, screen_messages=words)
+        if isinstance(request, PatronEnable):
+            return PatronEnableResponse(transaction_date=now, institution_id=request.institution_id,
                                         patron_identifier=request.patron_identifier, screen_messages=words)
         if isinstance(request, ItemStatusUpdate):
             return ItemStatusUpdateResponse(item_properties_ok=False, transaction_date=now,

@@ -14,9 +14,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from central import patrons
-from central.db import Database
-from central.events import record_station_event
+from central.circulation import patrons
+from central.store.db import Database
+from central.circulation.events import record_station_event
 from central.sip2.dates import aware, due_text, sip_moment
 from central.sip2.patron_answers import money
 from protocol.circulation import Refusal
@@ -110,11 +110,8 @@ class Circulation:
                                    institution_id=message.institution_id, item_identifier=message.item_identifier,
                                    screen_messages=self._screen(result, ""))
         hold = back["routing"] == "hold_shelf"
-        extra = [("CV", "01")] if hold else []
-        if back.get("call_number"):
-            extra.append(("CS", back["call_number"]))
-        if back.get("fine_cents"):
-            extra.append(("BV", money(back["fine_cents"])))
+        # The fine assessed on this return has no field of its own in a 10: BV, as in the 64, by extension.
+        extra = [("BV", money(back["fine_cents"]))] if back.get("fine_cents") else []
         words = ["This book was not checked out."] if not back["was_on_loan"] else []
         if hold:
             words.append("Put this book on the hold shelf.")
@@ -123,7 +120,7 @@ class Circulation:
             institution_id=message.institution_id, item_identifier=message.item_identifier,
             permanent_location=back.get("location") or "", title_identifier=back.get("title"),
             patron_identifier=back.get("patron_barcode"), screen_messages=words + self._screen(result, ""),
-            extra_fields=extra)
+            call_number=back.get("call_number") or None, alert_type="01" if hold else None, extra_fields=extra)
 
     def renew_all(self, station_id: str, message: RenewAll, language: str) -> RenewAllResponse:
         """Renew each of the patron's loans as its own event; the renewed and the refused listed."""
@@ -160,5 +157,4 @@ class Circulation:
             transaction_date=sip_moment(self.clock), due_date=due_text(item["due_date"]) or None,
             item_identifier=item["barcode"], title_identifier=item["title"],
             media_type=MEDIA_TYPES.get(item["item_type"], "000"), permanent_location=item["location"],
-            current_location=item["location"], extra_fields=[("CS", item["call_number"])] if item["call_number"]
-            else [])
+            current_location=item["location"], call_number=item["call_number"] or None)

@@ -12,11 +12,11 @@ import click
 import sqlalchemy as sa
 
 from central.clock import SystemClock
-from central.db import Database, DatabaseError, default_database_url, describe_connection_error
+from central.store.db import Database, DatabaseError, default_database_url, describe_connection_error
 
 
 def _database(obj) -> Database:
-    from central.migrate import current_revision, head_revision
+    from central.store.migrate import current_revision, head_revision
 
     url = (obj or {}).get("url") or default_database_url()
     try:

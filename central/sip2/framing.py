@@ -11,12 +11,10 @@ import re
 from protocol.sip2 import Codec, Message, MissingFieldError, echo_sequence
 from protocol.sip2.base import variable_layout
 from protocol.sip2.checksum import append_checksum, split_checksum
-from protocol.sip2.text import decode_bytes
 
 _HAS_CHECKSUM = re.compile(rb"AZ[0-9A-Fa-f]{4}\Z")
 _SHORT_CHECKSUM = re.compile(rb"AZ([0-9A-Fa-f]{1,3})\Z")
-RESEND_COMMANDS = ("96", "97")
-_ZERO_DATE = "00000000    000000"
+_ZERO_DATE = b"00000000    000000"
 OPTIONAL_IN_PRACTICE = frozenset({"AO", "AC", "AD", "AP"})
 MAX_FIELD = 255  # the specification's longest variable field
 
@@ -44,30 +42,33 @@ def _clean(value: str) -> str:
 
 
 class AnswerWriter:
-    """Encodes answers for one connection's text encoding and terminator."""
+    """Reads requests and writes answers for one server's text encoding and terminator."""
 
     def __init__(self, encoding: str = "cp850", terminator: str = "\r"):
-        self.full = Codec(encoding=encoding, terminator=terminator, error_detection=True, strict=False)
-        self.plain = Codec(encoding=encoding, terminator=terminator, error_detection=False, strict=False)
         self.reader = Codec(encoding=encoding, terminator=terminator, strict=True)
+        self.lenient = Codec(encoding=encoding, terminator=terminator, strict=False)
+        # One writer per way of error detection a self-check may use: (sequence numbers, checksums).
+        self.writers = {(numbered, summed): Codec(encoding=encoding, terminator=terminator, strict=False,
+                                                  sequence_numbers=numbered, checksums=summed)
+                        for numbered in (True, False) for summed in (True, False)}
 
     def decode(self, raw: bytes) -> Message:
         """A received request (typed SIP2Error when it cannot be read)."""
         data = pad_checksum(bytes(raw).strip(b"\r\n"))
-        if not data or b"\r" in data or b"\n" in data:
-            return self.reader.decode(data)  # the codec says what is wrong with it
-        body, _ = split_checksum(data)  # ChecksumError when damaged
-        # pysip2 cannot write a blank date, so self-checks built on it send a zero date with a blank zone
-        # for "no date" (the nb due date of an online checkout); it means what 18 blanks mean.
-        text = decode_bytes(body, self.reader.encoding).replace(_ZERO_DATE, " " * 18)
+        if _ZERO_DATE in data:
+            # pysip2 cannot write a blank date, so self-checks built on it send a zero date with a blank
+            # zone for "no date" (the nb due date of an online checkout): it means what 18 blanks mean.
+            body, summed = split_checksum(data)  # ChecksumError when damaged: the rewrite must not hide that
+            body = body.replace(_ZERO_DATE, b" " * 18)
+            data = append_checksum(body) if summed is not None else body
         try:
-            return self.reader.parse_text(text)
+            return self.reader.decode(data)
         except MissingFieldError as missing:
             # Self-checks leave out the institution id or the passwords they do not use; a request without
             # the patron or item it is about stays refused.
             if missing.code not in OPTIONAL_IN_PRACTICE:
                 raise
-            return self.plain.parse_text(text)
+            return self.lenient.decode(data)
 
     def carryable(self, response: Message) -> Message:
         """The response with its text fields made writable: '|' and line breaks replaced, 255 characters at most.
@@ -86,7 +87,7 @@ class AnswerWriter:
                 continue
             if cleaned != value:
                 changes[name] = cleaned
-        encoding = self.plain.encoding
+        encoding = self.reader.encoding
         extras = [(code, _clean(value).encode(encoding, "replace").decode(encoding))
                   for code, value in response.extra_fields]
         if extras != response.extra_fields:
@@ -99,13 +100,4 @@ class AnswerWriter:
         sequence = request.sequence_number if request is not None else None
         if request is not None:
             response = echo_sequence(request, response)
-        numbered = sequence is not None and response.COMMAND not in RESEND_COMMANDS
-        if checksum and (numbered or response.COMMAND in RESEND_COMMANDS):
-            return self.full.encode(response, sequence)
-        if not checksum and not numbered:
-            return self.plain.encode(response)
-        body = self.plain.encode_body(response) + (f"AY{sequence}" if numbered else "")
-        data = body.encode(self.plain.encoding)
-        if checksum:
-            data = append_checksum(data)
-        return data + self.plain.terminator.encode("ascii")
+        return self.writers[(sequence is not None, checksum)].encode(response, sequence)

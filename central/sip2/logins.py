@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from central.db import Database
-from central.models import Kiosk
+from central.store.db import Database
+from central.store.models import Kiosk
 from central.sip2.models import Sip2Login
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -48,11 +48,12 @@ class CheckedLogin:
 
 
 def _station(session, station_id: str, name: str) -> None:
-    from central.api import token_hash
+    from central.api.routes import token_hash
 
     if session.get(Kiosk, station_id) is None:
         # The station never uses the REST API: its token is random and thrown away at once.
         session.add(Kiosk(id=station_id, name=name, token_hash=token_hash(secrets.token_urlsafe(32))))
+        session.flush()  # the station row first: the login refers to it, and no relationship orders the two
 
 
 def _check_user(login_user: str) -> str:

@@ -10,9 +10,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from central import patrons
-from central.db import Database
-from central.models import Patron
+from central.circulation import patrons
+from central.store.db import Database
+from central.store.models import Patron
 from central.sip2.dates import sip_moment
 from protocol.circulation import Refusal
 from protocol.identifiers import IdentifierError, normalize_card_uid

@@ -14,7 +14,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 
-from central.db import Database
+from central.store.db import Database
 from central.sip2.acs import Acs, AcsSettings
 from central.sip2.connection import Limits, Sip2Connection
 from central.sip2.framing import AnswerWriter

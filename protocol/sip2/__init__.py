@@ -19,13 +19,16 @@ from protocol.sip2.errors import (
 from protocol.sip2.framing import MessageSplitter, split_messages
 from protocol.sip2.logline import log_line
 from protocol.sip2.acs_messages import (
-    ACSStatus, CheckinResponse, CheckoutResponse, EndSessionResponse, FeePaidResponse,
-    ItemInformationResponse, ItemStatusUpdateResponse, LoginResponse, PatronInformationResponse,
-    PatronStatusResponse, RenewAllResponse, RenewResponse, RequestSCResend,
+    ACSStatus, CheckinResponse, CheckoutResponse, EndSessionResponse, FeePaidResponse, HoldResponse,
+    ItemInformationResponse, ItemStatusUpdateResponse, LoginResponse, PatronEnableResponse,
+    PatronInformationResponse, PatronStatusResponse, RenewAllResponse, RenewResponse, RequestSCResend,
+)
+from protocol.sip2.codes import (
+    AlertType, CirculationStatus, FeeType, HoldMode, HoldType, MediaType, PaymentType, SecurityMarker,
 )
 from protocol.sip2.sc_messages import (
-    BlockPatron, Checkin, Checkout, EndPatronSession, FeePaid, ItemInformation, ItemStatusUpdate, Login,
-    PatronInformation, PatronStatusRequest, Renew, RenewAll, RequestACSResend, SCStatus,
+    BlockPatron, Checkin, Checkout, EndPatronSession, FeePaid, Hold, ItemInformation, ItemStatusUpdate, Login,
+    PatronEnable, PatronInformation, PatronStatusRequest, Renew, RenewAll, RequestACSResend, SCStatus,
 )
 from protocol.sip2.sequence import SequenceCounter, check_echo, echo_sequence
 
@@ -34,10 +37,13 @@ __all__ = [
     "ChecksumError", "DateError", "FieldValueError", "MessageFormatError", "MessageTooLongError",
     "MissingFieldError", "SequenceMismatchError", "SIP2Error", "TextEncodingError", "UnsupportedMessageError",
     "MessageSplitter", "split_messages", "log_line",
-    "BlockPatron", "Checkin", "Checkout", "EndPatronSession", "FeePaid", "ItemInformation", "ItemStatusUpdate",
-    "Login", "PatronInformation", "PatronStatusRequest", "Renew", "RenewAll", "RequestACSResend", "SCStatus",
-    "ACSStatus", "CheckinResponse", "CheckoutResponse", "EndSessionResponse", "FeePaidResponse",
-    "ItemInformationResponse", "ItemStatusUpdateResponse", "LoginResponse", "PatronInformationResponse",
-    "PatronStatusResponse", "RenewAllResponse", "RenewResponse", "RequestSCResend",
+    "BlockPatron", "Checkin", "Checkout", "EndPatronSession", "FeePaid", "Hold", "ItemInformation",
+    "ItemStatusUpdate", "Login", "PatronEnable", "PatronInformation", "PatronStatusRequest", "Renew", "RenewAll",
+    "RequestACSResend", "SCStatus",
+    "ACSStatus", "CheckinResponse", "CheckoutResponse", "EndSessionResponse", "FeePaidResponse", "HoldResponse",
+    "ItemInformationResponse", "ItemStatusUpdateResponse", "LoginResponse", "PatronEnableResponse",
+    "PatronInformationResponse", "PatronStatusResponse", "RenewAllResponse", "RenewResponse", "RequestSCResend",
+    "AlertType", "CirculationStatus", "FeeType", "HoldMode", "HoldType", "MediaType", "PaymentType",
+    "SecurityMarker",
     "SequenceCounter", "check_echo", "echo_sequence",
 ]

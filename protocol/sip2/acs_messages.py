@@ -1,5 +1,10 @@
 """The SIP2 2.00 messages the library system (ACS) sends back to a self-check (SC).
 
+Besides the spec's fields, the 3M extensions that real systems send (Koha, Evergreen, Symphony)
+are typed where they belong: collection code CR, call number CS, destination location CT, alert
+type CV, hold patron id CY and name DA (Checkin and Item Information responses), and the
+Envisionware patron fields PA, PB, PC, PI (Patron Information response).
+
 Screen messages (AF) and print lines (AG) may come several times; so may the item lists of a
 Patron Information Response (AS, AT, AU, AV, BU, CD) and the renewed / unrenewed items of a
 Renew All Response (BM, BN): those attributes are lists, in the order received.
@@ -10,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from protocol.sip2.base import Message, register
+from protocol.sip2.codes import CirculationStatus, FeeType, SecurityMarker
 from protocol.sip2.dates import sip_now
-from protocol.sip2.fields import COUNT, DATE, FLAG, MAYBE, NUMBER2, OK, STORED, fixed, text, var
+from protocol.sip2.fields import COUNT, DATE, FLAG, MAYBE, NUMBER2, OK, STORED, coded, fixed, text, var
 
 
 @register
@@ -104,6 +110,10 @@ class PatronInformationResponse(Message):
     home_phone_number: str | None = var("BF")
     screen_messages: list[str] = var("AF", repeat=True)
     print_lines: list[str] = var("AG", repeat=True)
+    pac_access_type: str | None = var("PA")  # extension: branch-specific self-service blocks
+    birth_date: str | None = var("PB")  # Envisionware extension, free format
+    patron_class: str | None = var("PC")  # Envisionware extension: the patron type/category code
+    internet_profile: str | None = var("PI")  # extension: internet privileges
 
 
 @dataclass(kw_only=True)
@@ -120,7 +130,7 @@ class _LoanResponse(Message):
     item_identifier: str = var("AB", required=True)
     title_identifier: str = var("AJ", required=True, default="")
     due_date: str = var("AH", required=True, default="")  # free format: the ACS may send any text
-    fee_type: int | None = var("BT", NUMBER2)
+    fee_type: int | None = var("BT", coded(NUMBER2, FeeType))
     security_inhibit: bool | None = var("CI", FLAG)
     currency_type: str | None = var("BH")
     fee_amount: str | None = var("BV")
@@ -164,10 +174,16 @@ class CheckinResponse(Message):
     title_identifier: str | None = var("AJ")
     sort_bin: str | None = var("CL")
     patron_identifier: str | None = var("AA")
-    media_type: str | None = var("CK")
+    media_type: str | None = var("CK")  # codes.media_type() names it
     item_properties: str | None = var("CH")
     screen_messages: list[str] = var("AF", repeat=True)
     print_lines: list[str] = var("AG", repeat=True)
+    collection_code: str | None = var("CR")  # 3M extension
+    call_number: str | None = var("CS")  # 3M extension
+    destination_location: str | None = var("CT")  # 3M extension: the branch to send it to
+    alert_type: str | None = var("CV")  # 3M extension, two digits: codes.alert_type() names it
+    hold_patron_id: str | None = var("CY")  # 3M extension
+    hold_patron_name: str | None = var("DA")  # 3M extension
 
 
 @register
@@ -193,9 +209,9 @@ class ItemInformationResponse(Message):
     """18: the item's circulation status (01-13), title, due date and locations."""
 
     COMMAND, NAME = "18", "Item Information Response"
-    circulation_status: int = fixed(NUMBER2, default=1)  # 3 available, 4 charged ... 13 missing
-    security_marker: int = fixed(NUMBER2, default=0)
-    fee_type: int = fixed(NUMBER2, default=1)
+    circulation_status: int = fixed(coded(NUMBER2, CirculationStatus), default=1)  # 3 available ... 13 missing
+    security_marker: int = fixed(coded(NUMBER2, SecurityMarker), default=0)
+    fee_type: int = fixed(coded(NUMBER2, FeeType), default=1)
     transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
     hold_queue_length: str | None = var("CF")
     due_date: str | None = var("AH")
@@ -212,6 +228,11 @@ class ItemInformationResponse(Message):
     item_properties: str | None = var("CH")
     screen_messages: list[str] = var("AF", repeat=True)
     print_lines: list[str] = var("AG", repeat=True)
+    collection_code: str | None = var("CR")  # 3M extension
+    call_number: str | None = var("CS")  # 3M extension
+    destination_location: str | None = var("CT")  # 3M extension
+    hold_patron_id: str | None = var("CY")  # 3M extension
+    hold_patron_name: str | None = var("DA")  # 3M extension
 
 
 @register
@@ -261,5 +282,44 @@ class ItemStatusUpdateResponse(Message):
     transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
     item_identifier: str = var("AB", required=True)
     title_identifier: str | None = var("AJ")
+    item_properties: str | None = var("CH")
+    screen_messages: list[str] = var("AF", repeat=True)
+    print_lines: list[str] = var("AG", repeat=True)
+
+
+@register
+@dataclass(kw_only=True)
+class HoldResponse(Message):
+    """16: whether the hold was placed, changed or cancelled, and where the patron stands in the queue."""
+
+    COMMAND, NAME = "16", "Hold Response"
+    ok: bool = fixed(OK, default=False)
+    available: bool = fixed(FLAG, default=False)  # the item is on the shelf now
+    transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
+    expiration_date: datetime | None = var("BW", DATE)
+    queue_position: str | None = var("BR")
+    pickup_location: str | None = var("BS")
+    institution_id: str = var("AO", required=True, default="")
+    patron_identifier: str = var("AA", required=True)
+    item_identifier: str | None = var("AB")
+    title_identifier: str | None = var("AJ")
+    screen_messages: list[str] = var("AF", repeat=True)
+    print_lines: list[str] = var("AG", repeat=True)
+
+
+@register
+@dataclass(kw_only=True)
+class PatronEnableResponse(Message):
+    """26: the patron's status after their card was enabled again."""
+
+    COMMAND, NAME = "26", "Patron Enable Response"
+    patron_status: str = fixed(text(14), default=" " * 14)
+    language: str = fixed(text(3), default="000")
+    transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
+    institution_id: str = var("AO", required=True, default="")
+    patron_identifier: str = var("AA", required=True)
+    personal_name: str = var("AE", required=True, default="")
+    valid_patron: bool | None = var("BL", FLAG)
+    valid_patron_password: bool | None = var("CQ", FLAG)
     screen_messages: list[str] = var("AF", repeat=True)
     print_lines: list[str] = var("AG", repeat=True)

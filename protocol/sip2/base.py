@@ -20,7 +20,8 @@ class Message:
     ``extra_fields`` keeps, in order, every variable field this codec does not know for the
     message (vendor extensions such as Koha's patron-class field, or a repeated single field),
     so decoding and re-encoding loses nothing. ``sequence_number`` is the AY digit (None when
-    error detection is off).
+    error detection is off). ``wire_order`` is the codes of the variable fields in the order they
+    arrived (empty for a message built here); the codec writes a decoded message back in that order.
     """
 
     COMMAND: ClassVar[str] = ""
@@ -29,6 +30,7 @@ class Message:
 
     extra_fields: list[tuple[str, str]] = field(default_factory=list)
     sequence_number: int | None = None
+    wire_order: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def register(cls: M) -> M:

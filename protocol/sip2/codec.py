@@ -7,7 +7,8 @@ so one instance can serve a connection's reads and writes; sequence numbers live
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Importing the message modules registers every message class in MESSAGE_TYPES.
@@ -17,12 +18,17 @@ from protocol.sip2.checksum import append_checksum, split_checksum
 from protocol.sip2.errors import (
     FieldValueError, MessageFormatError, MissingFieldError, TextEncodingError, UnsupportedMessageError,
 )
-from protocol.sip2.fields import DELIMITER, FORBIDDEN, READABLE_CODES, RESERVED_CODES, TEXT, FieldSpec
+from protocol.sip2.fields import (
+    DELIMITER, MAX_FIELD_LENGTH, READABLE_CODES, RESERVED_CODES, TEXT, FieldSpec, check_text, forbidden_for,
+)
 from protocol.sip2.text import decode_bytes, encoding_name, fit_text
 
 TERMINATORS = ("\r", "\r\n")
 RESEND_COMMANDS = ("96", "97")  # the spec: never a sequence number, but a checksum when in use
-OTHER_COMMANDS = {"15": "Hold", "16": "Hold Response", "25": "Patron Enable", "26": "Patron Enable Response"}
+OTHER_COMMANDS: dict[str, str] = {}  # well-formed command codes this codec knows of but does not handle
+# Characters servers have been configured to separate fields with instead of '|' (FOLIO allows any).
+_DELIMITER_CANDIDATES = "^~`!#$%&*;:,/\\@+=<>?"
+_TRAILING_AY = re.compile(r"AY(\d)\Z")
 
 
 def _label(name: str, code: str | None) -> str:
@@ -35,14 +41,26 @@ class Codec:
     """A connection's SIP2 settings, with encode() and decode()."""
 
     encoding: str = "cp850"
-    error_detection: bool = True
+    error_detection: bool = True  # both AY sequence numbers and AZ checksums, unless set apart below
     terminator: str = "\r"
-    strict: bool = True  # False: a missing required field is read as empty instead of an error
+    strict: bool = True  # False: a missing required field is read as empty, stray NULs are dropped
+    delimiter: str = DELIMITER
+    sequence_numbers: bool | None = None  # None: as error_detection
+    checksums: bool | None = None  # None: as error_detection
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "encoding", encoding_name(self.encoding))
         if self.terminator not in TERMINATORS:
             raise ValueError("The SIP2 message terminator must be CR ('\\r') or CR LF ('\\r\\n').")
+        if (not isinstance(self.delimiter, str) or len(self.delimiter) != 1 or self.delimiter.isalnum()
+                or self.delimiter in " \r\n\x00" or not self.delimiter.isascii()):
+            raise ValueError(f"The SIP2 field delimiter must be one ASCII punctuation character such as '|' "
+                             f"or '^', not {self.delimiter!r}.")
+        for name in ("sequence_numbers", "checksums"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, self.error_detection)
+        object.__setattr__(self, "error_detection", bool(self.sequence_numbers or self.checksums))
+        object.__setattr__(self, "_forbidden", forbidden_for(self.delimiter))
 
     # ----------------------------------------------------------------- encode
     def encode(self, message: Message, sequence: int | None = None) -> bytes:
@@ -51,35 +69,79 @@ class Codec:
         if MESSAGE_TYPES.get(cls.COMMAND) is not cls:
             raise TypeError(f"{cls.__name__} is not a SIP2 message class")
         data = self.encode_body(message).encode(self.encoding)
-        if self.error_detection:
-            if cls.COMMAND not in RESEND_COMMANDS:
-                data += f"AY{self._sequence(message, sequence)}".encode("ascii")
+        if self.sequence_numbers and cls.COMMAND not in RESEND_COMMANDS:
+            data += f"AY{self._sequence(message, sequence)}".encode("ascii")
+        if self.checksums:
             data = append_checksum(data)
         return data + self.terminator.encode("ascii")
 
     def encode_body(self, message: Message) -> str:
-        """The message text without sequence number, checksum or terminator."""
+        """The message text without sequence number, checksum or terminator.
+
+        A decoded message keeps the order its fields arrived in (``wire_order``) and is written back
+        in that order, blank fields included, so a relayed or logged message reads as it was received;
+        anything set since is written after, in the spec's order.
+        """
         cls = type(message)
         parts = [cls.COMMAND]
         for name, spec in fixed_layout(cls):
             parts.append(self._format(spec, getattr(message, name), name))
+        delim = self.delimiter
+        layout = {spec.code: (name, spec) for name, spec in variable_layout(cls)}
+        done: set[str] = set()  # single known fields already written
+        used: dict[str, int] = {}  # items of repeated fields already written, by code
+        extras = list(message.extra_fields)
+        extras_used = [False] * len(extras)
+
+        def write_extra(index: int) -> None:
+            code, value = self._extra_field(extras[index])
+            extras_used[index] = True
+            parts.append(f"{code}{self._fit(value, 'extra field ' + repr(code), code)}{delim}")
+
+        for code in message.wire_order:
+            entry = layout.get(code)
+            if entry is not None and entry[1].repeat:
+                name, spec = entry
+                items = self._list(getattr(message, name), name, spec)
+                if used.get(code, 0) < len(items):
+                    parts.append(f"{code}{self._format(spec, items[used.get(code, 0)], name)}{delim}")
+                    used[code] = used.get(code, 0) + 1
+            elif entry is not None and code not in done:
+                name, spec = entry
+                done.add(code)
+                value = getattr(message, name)
+                # Present but blank when received (a flag sent as "BO|"): written blank again.
+                parts.append(f"{code}{'' if value is None else self._format(spec, value, name)}{delim}")
+            else:  # an unknown field, or a second copy of a single one: the next extra with this code
+                index = next((i for i, x in enumerate(extras) if not extras_used[i]
+                              and isinstance(x, (tuple, list)) and x and x[0] == code), None)
+                if index is not None:
+                    write_extra(index)
         for name, spec in variable_layout(cls):
             value = getattr(message, name)
             if spec.repeat:
-                if not isinstance(value, (list, tuple)):
-                    raise FieldValueError(f"The {_label(name, spec.code)} must be a list.", field=name, code=spec.code)
-                parts.extend(f"{spec.code}{self._format(spec, item, name)}{DELIMITER}" for item in value)
+                items = self._list(value, name, spec)
+                parts.extend(f"{spec.code}{self._format(spec, item, name)}{delim}"
+                             for item in items[used.get(spec.code, 0):])
+            elif spec.code in done:
+                continue
             elif value is None:
                 if spec.required:
                     raise FieldValueError(
                         f"A {describe(cls)} must include the {_label(name, spec.code)}, but it is empty (None).",
                         field=name, code=spec.code)
             else:
-                parts.append(f"{spec.code}{self._format(spec, value, name)}{DELIMITER}")
-        for entry in message.extra_fields:
-            code, value = self._extra_field(entry)
-            parts.append(f"{code}{self._fit(value, 'extra field ' + repr(code), code)}{DELIMITER}")
+                parts.append(f"{spec.code}{self._format(spec, value, name)}{delim}")
+        for index in range(len(extras)):
+            if not extras_used[index]:
+                write_extra(index)
         return "".join(parts)
+
+    @staticmethod
+    def _list(value: Any, name: str, spec: FieldSpec) -> list:
+        if not isinstance(value, (list, tuple)):
+            raise FieldValueError(f"The {_label(name, spec.code)} must be a list.", field=name, code=spec.code)
+        return list(value)
 
     def _format(self, spec: FieldSpec, value: Any, name: str) -> str:
         where = _label(name, spec.code)
@@ -92,7 +154,15 @@ class Codec:
 
     def _fit(self, value: Any, where: str, code: str | None, name: str | None = None) -> str:
         try:
-            return fit_text(TEXT.format(value, where), self.encoding, code in READABLE_CODES, where)
+            text = fit_text(check_text(value, where, self._forbidden), self.encoding, code in READABLE_CODES, where)
+            if code is not None and len(text) > MAX_FIELD_LENGTH:
+                if code not in READABLE_CODES:
+                    raise FieldValueError(
+                        f"The {where} is {len(text)} characters long; a SIP2 field holds at most "
+                        f"{MAX_FIELD_LENGTH}, and an identifier cannot be shortened.", field=where)
+                # Text for reading (a title, a screen message) is shortened rather than refused.
+                text = text[:MAX_FIELD_LENGTH - 3] + "..."
+            return text
         except FieldValueError as err:
             err.field, err.code = name or where, code
             raise
@@ -100,7 +170,7 @@ class Codec:
     def _extra_field(self, entry: Any) -> tuple[str, Any]:
         code = entry[0] if isinstance(entry, (tuple, list)) and len(entry) == 2 else None
         if (not isinstance(code, str) or len(code) != 2 or code in RESERVED_CODES
-                or any(char in code for char in FORBIDDEN)):
+                or any(char in code for char in self._forbidden)):
             raise FieldValueError(f"An extra field must be a (code, value) pair whose code is two characters "
                                   f"other than AY, AZ, '|' or line breaks, not {entry!r}.", field="extra_fields")
         return self._fit(code, "extra field code", None, "extra_fields"), entry[1]
@@ -123,13 +193,31 @@ class Codec:
             except UnicodeEncodeError:
                 raise TextEncodingError(
                     f"The message has characters this connection's {self.encoding} encoding cannot carry.") from None
-        data = bytes(data).strip(b"\r\n")
+        # NUL padding around a message is seen from some terminals; a NUL inside one is damage.
+        data = bytes(data).strip(b"\r\n\x00")
         if not data:
             raise MessageFormatError("An empty message arrived where a SIP2 message was expected.")
         if b"\r" in data or b"\n" in data:
             raise MessageFormatError("Two messages arrived run together (a line break in the middle of one).")
-        body, _ = split_checksum(data)
-        return self.parse_text(decode_bytes(body, self.encoding))
+        if b"\x00" in data:
+            if self.strict:
+                raise MessageFormatError("The message holds a NUL byte, which SIP2 text never contains: it was "
+                                         "damaged on the way. Ask for it again.")
+            data = data.replace(b"\x00", b"")
+        body, checksum = split_checksum(data)
+        text = decode_bytes(body, self.encoding)
+        sequence = None
+        # AY closes the message, right before AZ. A server that leaves out the delimiter before AY
+        # would otherwise have it read into the last field's value.
+        match = _TRAILING_AY.search(text)
+        if match and (checksum is not None or text[:match.start()].endswith(self.delimiter)):
+            sequence, text = int(match.group(1)), text[:match.start()]
+        message = self.parse_text(text)
+        if sequence is not None:
+            if message.sequence_number is not None:
+                raise MessageFormatError("The message carries two sequence numbers (AY).")
+            message.sequence_number = sequence
+        return message
 
     def parse_text(self, text: str) -> Message:
         """Parse message text whose checksum (if any) has already been checked and removed."""
@@ -144,7 +232,7 @@ class Codec:
         values: dict[str, Any] = {}
         width = fixed_width(cls)
         head = text[2:2 + width]
-        if len(head) < width or DELIMITER in head:
+        if len(head) < width or self.delimiter in head:
             raise MessageFormatError(f"The {describe(cls)} was cut short: its fixed part needs {width} characters "
                                      f"before the first field, and fewer arrived.")
         position = 0
@@ -153,15 +241,18 @@ class Codec:
             values[name] = spec.kind.parse(head[position:position + width_here], f"{_label(name, None)} of a "
                                            f"{describe(cls)}")
             position += width_here
-        extras, sequence = self._variable_fields(cls, text[2 + width:], values)
-        return cls(**values, extra_fields=extras, sequence_number=sequence)
+        extras, sequence, order = self._variable_fields(cls, text[2 + width:], values)
+        return cls(**values, extra_fields=extras, sequence_number=sequence, wire_order=tuple(order))
 
     def _variable_fields(self, cls: type[Message], rest: str, values: dict[str, Any]):
         by_code = {spec.code: (name, spec) for name, spec in variable_layout(cls)}
+        if rest and self.delimiter not in rest:
+            self._check_foreign_delimiter(cls, rest, by_code)
         extras: list[tuple[str, str]] = []
         seen: set[str] = set()
+        order: list[str] = []
         sequence = None
-        for chunk in rest.split(DELIMITER):
+        for chunk in rest.split(self.delimiter):
             if not chunk:
                 continue
             if len(chunk) < 2:
@@ -174,6 +265,7 @@ class Codec:
                 continue
             if code == "AZ":
                 raise MessageFormatError(f"The checksum (AZ) should be four hex digits at the very end, not {raw!r}.")
+            order.append(code)
             entry = by_code.get(code)
             if entry is None or (code in seen and not entry[1].repeat):
                 extras.append((code, raw))  # unknown or repeated single field: kept, in order
@@ -193,4 +285,15 @@ class Codec:
                         f"The {describe(cls)} leaves out the {_label(name, spec.code)}, which SIP2 requires.",
                         code=spec.code, message_name=cls.NAME)
                 values[name] = ""
-        return extras, sequence
+        return extras, sequence, order
+
+    def _check_foreign_delimiter(self, cls: type[Message], rest: str, by_code: dict) -> None:
+        """Refuse a message whose fields are separated by another character than this connection's."""
+        for char in _DELIMITER_CANDIDATES:
+            if char == self.delimiter:
+                continue
+            pieces = rest.split(char)
+            if len(pieces) > 2 and sum(1 for piece in pieces if piece[:2] in by_code) >= 2:
+                raise MessageFormatError(
+                    f"The {describe(cls)} separates its fields with {char!r}, but this connection expects "
+                    f"{self.delimiter!r}: set the connection's field delimiter to {char!r}.")

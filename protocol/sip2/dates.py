@@ -3,7 +3,7 @@
 ``ZZZZ`` is four blanks for the library's local time (the spec's preferred form, returned as a
 naive ``datetime``) or a right-justified zone. The spec names the military letters ("   Z" for
 universal time, "   Q" for Atlantic Standard Time); servers also send "UTC ", " GMT" and US
-abbreviations such as "EST ". An all-blank date (the "nb due date" of an online checkout) and the
+abbreviations such as "EST "; Sierra writes "0000", read as local time like blanks. An all-blank date (the "nb due date" of an online checkout) and the
 all-zero "unsupported" date both mean "no date" and become ``None``.
 """
 from __future__ import annotations
@@ -31,7 +31,9 @@ _NAMED = {
 def _zone(text: str, raw: str) -> timezone | None:
     """The tzinfo for a four-character zone field (None means local time)."""
     name = text.strip().upper()
-    if not name:
+    # Blanks are the spec's local time; Sierra (and others) write "0000" in the zone's place and mean
+    # the same thing, so it is read as local time too rather than refused.
+    if not name or name == "0000":
         return None
     hours = _MILITARY.get(name) if len(name) == 1 else _NAMED.get(name)
     if hours is None:

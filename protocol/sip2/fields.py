@@ -14,8 +14,11 @@ from typing import Any, Callable
 from protocol.sip2.dates import DATE_WIDTH, format_sip_date, parse_sip_date
 from protocol.sip2.errors import FieldValueError, MessageFormatError
 
-DELIMITER = "|"
-FORBIDDEN = {"|": "'|' (the SIP2 field separator)", "\r": "a carriage return", "\n": "a line feed"}
+DELIMITER = "|"  # the spec's field delimiter; a connection may be set to another (FOLIO can use '^')
+FORBIDDEN = {"|": "'|' (the SIP2 field separator)", "\r": "a carriage return", "\n": "a line feed",
+             "\x00": "a NUL byte"}
+# The spec limits a variable-length field to 255 characters.
+MAX_FIELD_LENGTH = 255
 # Codes the codec manages itself: never a message attribute or an extra field.
 RESERVED_CODES = frozenset({"AY", "AZ"})
 # Text meant for reading (names, titles, messages): in cp850 an unwritable character may be
@@ -43,11 +46,24 @@ class FieldSpec:
     repeat: bool = False
 
 
-def check_text(value: Any, where: str) -> str:
-    """Return ``value`` if it can be written into a message, else raise FieldValueError naming it."""
+def forbidden_for(delimiter: str) -> dict[str, str]:
+    """The characters no value may hold on a connection with this field delimiter, with their names."""
+    if delimiter == DELIMITER:
+        return FORBIDDEN
+    found = {k: v for k, v in FORBIDDEN.items() if k != DELIMITER}
+    found[delimiter] = f"{delimiter!r} (this connection's field separator)"
+    return found
+
+
+def check_text(value: Any, where: str, forbidden: dict[str, str] | None = None) -> str:
+    """Return ``value`` if it can be written into a message, else raise FieldValueError naming it.
+
+    ``forbidden`` is the connection's set (``forbidden_for(delimiter)``); without it only line
+    breaks and NUL are checked here, and the codec checks the delimiter itself.
+    """
     if not isinstance(value, str):
         raise FieldValueError(f"The {where} must be text, not {type(value).__name__}.", field=where)
-    for char, words in FORBIDDEN.items():
+    for char, words in (forbidden if forbidden is not None else _ALWAYS_FORBIDDEN).items():
         if char in value:
             raise FieldValueError(
                 f"The {where} contains {words}, which SIP2 cannot carry inside a value "
@@ -55,6 +71,9 @@ def check_text(value: Any, where: str) -> str:
                 field=where,
             )
     return value
+
+
+_ALWAYS_FORBIDDEN = {k: v for k, v in FORBIDDEN.items() if k != DELIMITER}
 
 
 def _flag_parse(text: str, where: str) -> bool:
@@ -140,7 +159,12 @@ def _date_parse(text: str, where: str):
 def _date_format(value: Any, where: str) -> str:
     if value is not None and not hasattr(value, "tzinfo"):
         raise FieldValueError(f"The {where} must be a date and time, not {value!r}.", field=where)
-    return format_sip_date(value)
+    try:
+        return format_sip_date(value)
+    except OverflowError:
+        # An aware time near year 1 or 9999 leaves the calendar when turned into universal time.
+        raise FieldValueError(f"The {where} {value.isoformat()} cannot be written as a SIP2 date: in universal "
+                              "time it falls outside the years 0001-9999.", field=where) from None
 
 
 def _text_format(width: int | None) -> Callable[[Any, str], str]:
@@ -166,6 +190,16 @@ DATE = Kind("date", DATE_WIDTH, _date_parse, _date_format)
 COUNT = Kind("count", 4, _number_parse(4), _number_format(4))        # 0000-9999 or four blanks
 NUMBER2 = Kind("number2", 2, _required_number(2), _number_format(2))  # enumerations: 01..13 etc.
 DIGIT = Kind("digit", 1, _required_number(1), _number_format(1))      # status code 0 / 1 / 2
+
+
+def coded(base: Kind, table) -> Kind:
+    """An enumeration field: read as a member of ``table`` (protocol.sip2.codes) when the code is in it."""
+    from protocol.sip2.codes import lookup
+
+    def parse(raw: str, where: str):
+        value = base.parse(raw, where)
+        return value if value is None else lookup(table, value)
+    return Kind(base.name, base.width, parse, base.format)
 
 
 def fixed(kind: Kind, **field_args: Any) -> Any:

@@ -16,9 +16,10 @@ PATRON_STATUS_FLAGS = (
     "excessive_outstanding_fines", "excessive_outstanding_fees", "recall_overdue", "too_many_items_billed",
 )
 
-# Summary positions name the item list of the Patron Information Response they ask for.
+# Summary positions name the item list of the Patron Information Response they ask for. The spec
+# defines six and reserves the last four; they are named so a Y there is read and written by name.
 SUMMARY_LISTS = ("hold_items", "overdue_items", "charged_items", "fine_items", "recall_items",
-                 "unavailable_hold_items")
+                 "unavailable_hold_items", "reserved_7", "reserved_8", "reserved_9", "reserved_10")
 SUMMARY_WIDTH = 10
 
 SUPPORTED_MESSAGES = (

@@ -27,6 +27,9 @@ class MessageSplitter:
         # After an over-long message, bytes are dropped up to its terminator so the next message
         # on the connection is still read correctly.
         self._skipping = False
+        # After an error, the bytes kept in the buffer may already hold whole messages: the next
+        # feed() reads them first. Otherwise the buffer never holds a terminator.
+        self._rescan = False
 
     @property
     def pending(self) -> int:
@@ -39,6 +42,9 @@ class MessageSplitter:
         Raises MessageTooLongError when a message grows past ``max_length``. Messages completed
         before it are on the error's ``completed`` list and bytes after it stay buffered, so a
         caller that logs the error and goes on reading loses nothing but the over-long message.
+
+        Work is linear in the bytes received: only the new chunk is searched for a terminator, so a
+        peer sending one byte at a time costs one small search per byte, not a rescan of the buffer.
         """
         if self._skipping:
             end = _LINE_END.search(chunk)
@@ -46,19 +52,34 @@ class MessageSplitter:
                 return []  # still inside the over-long message
             chunk = chunk[end.end():]
             self._skipping = False
-        self._buffer.extend(chunk)
-        data = bytes(self._buffer)  # a snapshot: the buffer is trimmed while we walk it
+        if self._rescan:
+            chunk = bytes(self._buffer) + chunk
+            self._buffer.clear()
+            self._rescan = False
+        first_end = _LINE_END.search(chunk)
+        if first_end is None:
+            self._buffer.extend(chunk)
+            if len(self._buffer) > self.max_length:
+                size = len(self._buffer)
+                self._buffer.clear()
+                self._skipping = True
+                raise self._too_long(size, [])
+            return []
+        # The buffered bytes end at this chunk's first terminator: only then is the buffer joined.
+        data = bytes(self._buffer) + chunk
+        self._buffer.clear()
         messages: list[bytes] = []
         start = 0
-        for match in _LINE_END.finditer(data):
+        for match in _LINE_END.finditer(data, len(data) - len(chunk) + first_end.start()):
             line = data[start:match.start()]
             start = match.end()
             if len(line) > self.max_length:
-                del self._buffer[:start]
+                self._buffer.extend(data[start:])
+                self._rescan = True
                 raise self._too_long(len(line), messages)
             if line:
                 messages.append(line)
-        del self._buffer[:start]
+        self._buffer.extend(data[start:])
         if len(self._buffer) > self.max_length:
             size = len(self._buffer)
             self._buffer.clear()

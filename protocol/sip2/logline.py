@@ -13,9 +13,9 @@ from typing import Any
 from protocol.identifiers import mask_barcode
 from protocol.sip2.base import Message, describe, fixed_layout, variable_layout
 
-MASKED_CODES = frozenset({"AA"})
+MASKED_CODES = frozenset({"AA", "CY"})  # the patron, and the patron a hold is for
 SECRET_CODES = frozenset({"AD", "AC", "CO"})
-PERSONAL_CODES = frozenset({"AE", "BD", "BE", "BF", "AF", "AG", "AL"})
+PERSONAL_CODES = frozenset({"AE", "BD", "BE", "BF", "AF", "AG", "AL", "DA", "PB"})
 
 
 def _shown(value: Any) -> str:

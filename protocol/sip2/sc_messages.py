@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from protocol.sip2.base import Message, register
+from protocol.sip2.codes import FeeType, HoldType, PaymentType
 from protocol.sip2.dates import sip_now
-from protocol.sip2.fields import DATE, DIGIT, FLAG, NUMBER2, fixed, text, var
+from protocol.sip2.fields import DATE, DIGIT, FLAG, NUMBER2, coded, fixed, text, var
 
 
 @register
@@ -172,8 +173,8 @@ class FeePaid(Message):
 
     COMMAND, NAME, RESPONSE = "37", "Fee Paid", "38"
     transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
-    fee_type: int = fixed(NUMBER2, default=1)
-    payment_type: int = fixed(NUMBER2, default=0)
+    fee_type: int = fixed(coded(NUMBER2, FeeType), default=1)
+    payment_type: int = fixed(coded(NUMBER2, PaymentType), default=0)
     currency_type: str = fixed(text(3), default="USD")
     fee_amount: str = var("BV", required=True)
     institution_id: str = var("AO", required=True, default="")
@@ -217,3 +218,36 @@ class ItemStatusUpdate(Message):
     item_identifier: str = var("AB", required=True)
     terminal_password: str | None = var("AC")
     item_properties: str = var("CH", required=True)
+
+
+@register
+@dataclass(kw_only=True)
+class Hold(Message):
+    """15: place (+), cancel (-) or change (*) a hold for a patron on an item or title."""
+
+    COMMAND, NAME, RESPONSE = "15", "Hold", "16"
+    hold_mode: str = fixed(text(1), default="+")  # codes.HoldMode: + add, - delete, * change
+    transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
+    expiration_date: datetime | None = var("BW", DATE)
+    pickup_location: str | None = var("BS")
+    hold_type: int | None = var("BY", coded(DIGIT, HoldType))
+    institution_id: str = var("AO", required=True, default="")
+    patron_identifier: str = var("AA", required=True)
+    patron_password: str | None = var("AD")
+    item_identifier: str | None = var("AB")
+    title_identifier: str | None = var("AJ")
+    terminal_password: str | None = var("AC")
+    fee_acknowledged: bool | None = var("BO", FLAG)
+
+
+@register
+@dataclass(kw_only=True)
+class PatronEnable(Message):
+    """25: re-enable a patron's card that the SC blocked (01) by mistake."""
+
+    COMMAND, NAME, RESPONSE = "25", "Patron Enable", "26"
+    transaction_date: datetime | None = fixed(DATE, default_factory=sip_now)
+    institution_id: str = var("AO", required=True, default="")
+    patron_identifier: str = var("AA", required=True)
+    terminal_password: str | None = var("AC")
+    patron_password: str | None = var("AD")

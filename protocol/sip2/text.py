@@ -1,4 +1,4 @@
-"""The connection's text encoding: cp850 (the traditional SIP2 default) or utf-8.
+"""The connection's text encoding: cp850 (the traditional SIP2 default), utf-8, latin-1, cp1252 or ascii.
 
 The setting is per connection because servers disagree, and the checksum is summed over the
 bytes in that encoding. cp850 cannot write every character: in text meant for reading (a
@@ -13,7 +13,10 @@ import unicodedata
 
 from protocol.sip2.errors import FieldValueError, TextEncodingError
 
-ENCODINGS = {"cp850": "cp850", "utf-8": "utf-8"}
+# Canonical codec name -> the name this project uses. cp850 is the spec's tradition; utf-8 is what
+# newer servers speak; latin-1, cp1252 and ascii are settings some ILSs have (Koha's SIP encoding,
+# Symphony's ascii-only links).
+ENCODINGS = {"cp850": "cp850", "utf-8": "utf-8", "iso8859-1": "latin-1", "cp1252": "cp1252", "ascii": "ascii"}
 
 # Typographic characters common in catalogue records, with the nearest plain character.
 _LOOKALIKES = {
@@ -30,8 +33,9 @@ def encoding_name(name: str) -> str:
         canonical = ""
     canonical = {"utf_8": "utf-8", "utf8": "utf-8"}.get(canonical, canonical)
     if canonical not in ENCODINGS:
-        raise ValueError(f"SIP2 text encoding {name!r} is not supported: use 'cp850' or 'utf-8'.")
-    return canonical
+        raise ValueError(f"SIP2 text encoding {name!r} is not supported: use one of "
+                         f"{', '.join(ENCODINGS.values())}.")
+    return ENCODINGS[canonical]
 
 
 def _lookalike(char: str, encoding: str) -> str:
@@ -80,5 +84,5 @@ def decode_bytes(data: bytes, encoding: str) -> str:
     except UnicodeDecodeError as err:
         raise TextEncodingError(
             f"A message holds bytes that are not valid {encoding} (byte {err.start + 1} of {len(data)}). "
-            "The library system probably uses another text encoding: try cp850 for this connection."
+            "The library system probably uses another text encoding: try cp850 or latin-1 for this connection."
         ) from None

@@ -12,8 +12,8 @@ from waitress import wasyncore
 
 from central.app import create_app
 from central.clock import FixedClock
-from central.db import Database
-from central.migrate import upgrade
+from central.store.db import Database
+from central.store.migrate import upgrade
 from tests.central.library import build_small_library
 from tests.conftest import free_port
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from central.api import token_hash
-from central.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
-                            PatronCard, Title)
-from central.patrons import hash_pin
+from central.api.routes import token_hash
+from central.circulation.patrons import hash_pin
+from central.store.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
+                                  PatronCard, Title)
 from protocol.identifiers import make_library_barcode
 
 CARD_UID = "04A1B2C3D4E5F6"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
+from central.api.openapi import openapi_document
 from central.app import create_app
-from central.openapi import openapi_document
 from protocol.circulation import REFUSALS
 
 

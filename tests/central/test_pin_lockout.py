@@ -8,9 +8,9 @@ from datetime import timedelta
 import requests
 import sqlalchemy as sa
 
-from central import pin_lockout
-from central.models import LibrarySettings, Patron
-from central.patrons import hash_pin
+from central.circulation import pin_lockout
+from central.circulation.patrons import hash_pin
+from central.store.models import LibrarySettings, Patron
 from protocol.circulation import REFUSALS
 from tests.central.library import CARD_UID, PIN
 

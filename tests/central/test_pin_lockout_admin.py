@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from central.app import create_app
 from central.cli import main
 from central.clock import FixedClock
-from central.db import Database
-from central.models import Patron
-from central.migrate import current_revision, downgrade, head_revision, schema_diff, upgrade
+from central.store.db import Database
+from central.store.migrate import current_revision, downgrade, head_revision, schema_diff, upgrade
+from central.store.models import Patron
 from tests.central.conftest import SCHOOL_TZ, Kiosk
 from tests.central.library import PIN
 
@@ -150,7 +150,7 @@ def test_migration_0003_gives_existing_patrons_a_clean_lockout_record(database_u
                              "'student', :d, 'es', 0, :until)"),
                      {"d": date(2026, 8, 31), "until": until if not db.is_sqlite else until.replace(tzinfo=None)})
     upgrade(db.engine)
-    assert current_revision(db.engine) == head_revision()  # head moves on as migrations are added
+    assert current_revision(db.engine) == head_revision()
     with db.reader() as session:
         patron = session.scalars(sa.select(Patron)).one()
         assert (patron.pin_lockouts, patron.pin_locked_until) == (0, until)

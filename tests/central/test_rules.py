@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from central import rules
+from central.circulation import rules
 
 HOLIDAYS = frozenset({date(2025, 10, 13), date(2025, 11, 26), date(2025, 11, 27), date(2025, 11, 28)})
 CAL = rules.LibraryCalendar(closed_days=HOLIDAYS, term_end=date(2026, 6, 12))

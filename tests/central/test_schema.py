@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from central.db import Database
-from central.migrate import current_revision, head_revision, schema_diff, upgrade
-from central.models import Base
+from central.store.db import Database
+from central.store.migrate import current_revision, head_revision, schema_diff, upgrade
+from central.store.models import Base
 
 
 def test_migrated_schema_matches_the_models(database):

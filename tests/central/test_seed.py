@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from central.cli import main
 from central.clock import FixedClock
-from central.db import Database
-from central.migrate import upgrade
-from central.models import ClosedDay, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron, PatronCard, Title
-from central.seed import SeedRefused, seed_demo
+from central.demo.seed import SeedRefused, seed_demo
+from central.store.db import Database
+from central.store.migrate import upgrade
+from central.store.models import (ClosedDay, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
+                                  PatronCard, Title)
 from protocol.identifiers import validate_library_barcode
 
 CLOCK = FixedClock(moment=datetime(2025, 10, 6, 15, 0, tzinfo=timezone.utc), tz=timezone.utc)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from central.events import record_station_event
-from central.models import CirculationEvent
+from central.circulation.events import record_station_event
+from central.store.models import CirculationEvent
 from protocol.wire import CheckinRequest, CheckoutRequest
 
 

@@ -98,8 +98,8 @@ def test_identifier_digest_is_keyed_and_kind_separated():
 
 def test_cache_records_and_loan_rules_round_trip():
     """GIVEN cache records and loan rules WHEN written and read back THEN they are equal; bad weekdays refused."""
-    patron = wire.CachedPatron("p1", "d" * 64, ("c" * 64,), "Sam T.", "student", "en", dt.date(2026, 6, 30),
-                               pin_required=True, loans_count=2)
+    patron = wire.CachedPatron("p1", "d" * 64, ("c" * 64,), ("ab12",), "Sam T.", "student", "en",
+                               dt.date(2026, 6, 30), pin_required=True, loans_count=2)
     item = wire.CachedItem(BOOK, "Holes", "Louis Sachar", "FIC SAC", "book", "Fiction, shelf S")
     rules = wire.LoanRules((wire.LoanRule("student", "book", True, 14, 3),), frozenset({5, 6}),
                            frozenset({dt.date(2025, 11, 27)}), dt.date(2026, 6, 12))
@@ -116,3 +116,15 @@ def test_checkin_routing_must_be_known():
     with pytest.raises(wire.WireError) as caught:
         wire.Checkin.from_dict({"item_barcode": BOOK, "routing": "the moon"})
     assert caught.value.field == "routing"
+
+
+def test_a_sealed_barcode_opens_only_with_its_card():
+    """GIVEN a barcode sealed under card A WHEN opened with card A THEN the barcode; with card B THEN not it."""
+    sealed = wire.seal_barcode(b"key", "04A1B2C3", PATRON)
+    assert PATRON not in sealed and len(sealed) == 2 * len(PATRON)
+    assert wire.unseal_barcode(b"key", "04A1B2C3", sealed) == PATRON
+    try:
+        other = wire.unseal_barcode(b"key", "04FFFFFF", sealed)
+    except UnicodeDecodeError:
+        other = None
+    assert other != PATRON

@@ -137,3 +137,20 @@ def test_utf8_connections_carry_accented_names(ils, library):
     finally:
         backend.close()
         server.stop()
+
+
+def test_a_system_using_another_field_delimiter_is_understood(library):
+    """GIVEN an ILS set to '^' between fields (FOLIO can be) WHEN the kiosk is set to delimiter = "^" THEN patrons and
+    items come through."""
+    from kiosk.backends.sip2 import Sip2Backend
+    from tests.sip2.conftest import settings_for
+    from tests.sip2.ils_server import IlsServer
+
+    server = IlsServer(library, field_delimiter="^").start()
+    backend = Sip2Backend(settings_for(("127.0.0.1", server.port), delimiter="^"))
+    try:
+        assert backend.identify(IdentifyRequest(barcode=ANA)).patron.display_name == "José N."
+        assert backend.item(BOOK).title == "El Principito, niños"
+    finally:
+        backend.close()
+        server.stop()

@@ -69,3 +69,9 @@ def test_a_table_that_is_not_a_table_is_refused():
     """GIVEN [backend] written as a value WHEN parsed THEN the error says it must be a table."""
     with pytest.raises(ConfigError, match=r"\[backend\] must be a table"):
         parse_settings("sip2", "config/kiosk.toml", env=ENV)
+
+
+def test_other_delimiters_and_encodings_are_accepted():
+    """GIVEN FOLIO's '^' delimiter and the latin-1 encoding WHEN parsed THEN both are taken."""
+    s = parse(delimiter="^", encoding="latin-1")
+    assert (s.delimiter, s.encoding) == ("^", "latin-1")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from protocol.sip2.base import Message, fixed_layout, variable_layout
 from protocol.sip2.fields import COUNT, DATE, DIGIT, FLAG, MAYBE, NUMBER2, OK, STORED, TEXT
 
-FORBIDDEN = "|\r\n"
+FORBIDDEN = "|\r\n\x00"
 # Every character cp850 can write, less the delimiter and line breaks.
 CP850_ALPHABET = "".join(c for c in bytes(range(256)).decode("cp850") if c not in FORBIDDEN)
 

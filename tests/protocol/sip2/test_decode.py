@@ -31,13 +31,15 @@ def test_given_any_usual_line_ending_when_decoded_then_the_message_is_read(endin
 
 def test_given_fields_out_of_order_and_unknown_vendor_fields_when_decoded_then_all_are_kept():
     """GIVEN a lenient server's checkout response, fields shuffled, with Koha-style extra fields WHEN decoded
-    THEN known fields land in place, unknown ones are kept in order and re-encode in spec order."""
+    THEN known fields land in place, unknown ones are kept, and re-encoding keeps the order received."""
     text = f"121NNY{D}AH{D}|AJThe Hobbit|PCSTAFF|AB3123|AA2123|ZZ|AOMAIN|AFok|"
     message = PLAIN.decode(text)
     assert (message.patron_identifier, message.item_identifier, message.title_identifier) == ("2123", "3123",
                                                                                            "The Hobbit")
     assert message.due_date == D
     assert message.extra_fields == [("PC", "STAFF"), ("ZZ", "")]
+    assert PLAIN.encode(message) == (text + "\r").encode()
+    message.wire_order = ()  # a message built here (no order received) is written in the spec's order
     assert PLAIN.encode(message) == (f"121NNY{D}AOMAIN|AA2123|AB3123|AJThe Hobbit|AH{D}|AFok|PCSTAFF|ZZ|\r"
                                      .encode())
 
@@ -82,7 +84,7 @@ def test_given_a_message_without_checksum_when_decoded_by_a_checking_codec_then_
     (b"\r\n", MessageFormatError, "empty"),
     (b"hello world", MessageFormatError, "two-digit code"),
     (b"\x00\xff\x10", MessageFormatError, "two-digit code"),
-    (b"15N20240915    143005AOMAIN|", UnsupportedMessageError, "Hold"),
+    (b"42N20240915    143005AOMAIN|", UnsupportedMessageError, "unknown message"),
     (b"94", MessageFormatError, "cut short"),
     (b"12YNNY20240915", MessageFormatError, "cut short"),
     (b"121NNY20240915AO|AA|AB|AJ|AH|", MessageFormatError, "cut short"),

@@ -9,10 +9,10 @@ import pytest
 
 from protocol.sip2 import (
     ACSStatus, BlockPatron, Checkin, CheckinResponse, Checkout, CheckoutResponse, Codec, EndPatronSession,
-    EndSessionResponse, FeePaid, FeePaidResponse, ItemInformation, ItemInformationResponse, ItemStatusUpdate,
-    ItemStatusUpdateResponse, Login, LoginResponse, PatronInformation, PatronInformationResponse,
-    PatronStatusRequest, PatronStatusResponse, Renew, RenewAll, RenewAllResponse, RenewResponse,
-    RequestACSResend, RequestSCResend, SCStatus,
+    EndSessionResponse, FeePaid, FeePaidResponse, Hold, HoldResponse, ItemInformation, ItemInformationResponse,
+    ItemStatusUpdate, ItemStatusUpdateResponse, Login, LoginResponse, PatronEnable, PatronEnableResponse,
+    PatronInformation, PatronInformationResponse, PatronStatusRequest, PatronStatusResponse, Renew, RenewAll,
+    RenewAllResponse, RenewResponse, RequestACSResend, RequestSCResend, SCStatus,
 )
 
 D = "20240915    143005"
@@ -102,9 +102,22 @@ GOLDEN = [
     (f"19{D}AOMAIN|AB{ITEM}|CHweight=310g|",
      ItemStatusUpdate(transaction_date=WHEN, institution_id="MAIN", item_identifier=ITEM,
                       item_properties="weight=310g")),
-    (f"201{D}AB{ITEM}|AJCanción de cuna|",
+    (f"201{D}AB{ITEM}|AJCanción de cuna|CHweight=310g|",
      ItemStatusUpdateResponse(item_properties_ok=True, transaction_date=WHEN, item_identifier=ITEM,
-                              title_identifier="Canción de cuna")),
+                              title_identifier="Canción de cuna", item_properties="weight=310g")),
+    (f"15+{D}BW{DUE}|BSMAIN|BY2|AOMAIN|AA{PATRON}|AD1234|AJThe Hobbit|BON|",
+     Hold(hold_mode="+", transaction_date=WHEN, expiration_date=datetime(2024, 9, 29, 23, 59), pickup_location="MAIN",
+          hold_type=2, institution_id="MAIN", patron_identifier=PATRON, patron_password="1234",
+          title_identifier="The Hobbit", fee_acknowledged=False)),
+    (f"161N{D}BW{DUE}|BR3|BSMAIN|AOMAIN|AA{PATRON}|AJThe Hobbit|AFYou are number 3|",
+     HoldResponse(ok=True, available=False, transaction_date=WHEN, expiration_date=datetime(2024, 9, 29, 23, 59),
+                  queue_position="3", pickup_location="MAIN", institution_id="MAIN", patron_identifier=PATRON,
+                  title_identifier="The Hobbit", screen_messages=["You are number 3"])),
+    (f"25{D}AOMAIN|AA{PATRON}|AC|",
+     PatronEnable(transaction_date=WHEN, institution_id="MAIN", patron_identifier=PATRON, terminal_password="")),
+    (f"26              001{D}AOMAIN|AA{PATRON}|AESam T.|BLY|CQY|",
+     PatronEnableResponse(language="001", transaction_date=WHEN, institution_id="MAIN", patron_identifier=PATRON,
+                          personal_name="Sam T.", valid_patron=True, valid_patron_password=True)),
     ("96", RequestSCResend()),
     ("97", RequestACSResend()),
 ]
@@ -125,7 +138,7 @@ def test_given_the_expected_dataclass_when_encoded_then_the_hand_written_bytes_c
 
 
 def test_given_golden_messages_then_every_message_type_has_a_golden():
-    """GIVEN the golden table THEN it covers all 28 message types the codec registers."""
+    """GIVEN the golden table THEN it covers all 32 message types the codec registers."""
     from protocol.sip2 import MESSAGE_TYPES
     assert {type(m).COMMAND for _, m in GOLDEN} == set(MESSAGE_TYPES)
 

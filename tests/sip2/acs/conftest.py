@@ -9,9 +9,9 @@ import ssl
 import pytest
 
 from central.clock import FixedClock
-from central.db import Database
-from central.migrate import upgrade
-from central.models import Patron
+from central.store.db import Database
+from central.store.migrate import upgrade
+from central.store.models import Patron
 from central.sip2.connection import Limits
 from central.sip2.logins import create_login
 from central.sip2.server import ServerSettings, Sip2Server

@@ -68,17 +68,22 @@ def test_five_unreadable_messages_in_a_row_close_the_connection(client):
     assert client.read_raw() == b""
 
 
-@pytest.mark.parametrize("unanswerable", [
-    b"98YYYYNY030003" + NOW18.encode() + b"2.00AO|BXYYYYYYYYYYYYYYYY|\r",  # an ACS's own message
-    b"15+" + NOW18.encode() + b"AO|AAP1|\r",                                 # Hold, not offered here
-])
-def test_a_message_the_server_cannot_answer_is_left_unanswered_and_the_next_one_is_answered(client, library,
-                                                                                          unanswerable):
-    """GIVEN a client sending an ACS's own message (98) or a Hold (15, not offered) WHEN it arrives THEN no answer is
-    made up for it (asking again would only bring it back), and the next request is answered normally."""
-    client.send_raw(unanswerable)
+def test_a_message_no_self_check_sends_is_left_unanswered_and_the_next_one_is_answered(client, library):
+    """GIVEN a client sending an ACS's own message (98) WHEN it arrives THEN no answer is made up for it (asking again
+    would only bring it back), and the next request is answered normally."""
+    client.send_raw(b"98YYYYNY030003" + NOW18.encode() + b"2.00AO|BXYYYYYYYYYYYYYYYY|\r")
     answer = client.ask(patron_info(library.maria))
     assert answer.message.valid_patron == "Y"
+
+
+@pytest.mark.parametrize("request_bytes, answer_code", [(b"15+" + NOW18.encode() + b"AO|AAP1|ABI1|\r", b"16"),
+                                                       (b"25" + NOW18.encode() + b"AO|AAP1|\r", b"26")])
+def test_hold_and_patron_enable_get_their_negative_answers(client, request_bytes, answer_code):
+    """GIVEN a Hold (15) or Patron Enable (25), which this server does not offer WHEN one arrives THEN it gets its
+    own answer (16 not ok, 26) with a sentence sending the patron to the desk."""
+    client.send_raw(request_bytes)
+    answer = client.read_raw()
+    assert answer.startswith(answer_code) and b"library desk" in answer
 
 
 def test_a_request_arriving_in_single_bytes_is_answered(client, library):

@@ -124,3 +124,18 @@ def test_status_and_staff_info(kiosk):
     info = kiosk.connection_info()
     assert info["state"] == "connected" and info["library"] == "Test School Library"
     assert "PASSWORD" not in str(info) and PASSWORD not in str(info) and STATION
+
+
+@pytest.mark.parametrize("sequence, checksum", [(True, False), (False, True), (False, False)])
+def test_each_way_of_error_detection_is_answered_the_same_way(acs, library, sequence, checksum):
+    """GIVEN a kiosk set to sequence numbers only, checksums only, or neither WHEN it talks to the central server THEN
+    the server answers in the same style and everything works."""
+    backend = Sip2Backend(settings_for(acs.address, login_user=LOGIN, password=PASSWORD, sequence=sequence,
+                                       checksum=checksum, timeout_seconds=5))
+    backend.sender.started_at = at(0, 0)
+    try:
+        assert backend.identify(IdentifyRequest(barcode=library.maria)).ok
+        [out] = backend.deliver([event(CheckoutRequest(library.maria, library.sharks), occurred_at=at())])
+        assert out.outcome.ok
+    finally:
+        backend.close()

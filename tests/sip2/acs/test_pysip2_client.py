@@ -8,7 +8,7 @@ from pysip2 import (
     PatronStatusRequest, RenewAllRequest, RenewRequest, SCStatusRequest,
 )
 
-from central.models import CirculationEvent, Loan
+from central.store.models import CirculationEvent, Loan
 from tests.sip2.acs.conftest import JOSE, NOW18, STATION, RawClient
 
 NO_DATE = "00000000    000000"
@@ -245,7 +245,7 @@ def test_messages_without_checksums_get_answers_without_checksums(client, librar
 def test_a_title_sip2_cannot_carry_still_gets_an_answer(client, library, database):
     """GIVEN a catalogue title with '|' and a line break, 281 characters long WHEN the book is looked up and checked
     out THEN the answers come, with "/" for "|", a space for the line break, cut to 255 characters."""
-    from central.models import Item, Title
+    from central.store.models import Item, Title
 
     with database.writer() as session, session.begin():
         item = session.scalars(sa.select(Item).where(Item.barcode == library.dragon)).one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from central.models import CirculationEvent
+from central.store.models import CirculationEvent
 from tests.sip2.acs.conftest import LOGIN, PASSWORD, STATION
 
 

@@ -10,13 +10,13 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from central.models import Base
+from central.store.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic Config pointing at central/migrations and the database at ``url``."""
+    """An Alembic Config pointing at central/store/migrations and the database at ``url``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser treats % as interpolation; URLs with escaped passwords contain it.

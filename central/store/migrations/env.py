@@ -1,10 +1,10 @@
-"""Alembic environment: runs migrations on the connection central.migrate hands over (or the URL)."""
+"""Alembic environment: runs migrations on the connection central.store.migrate hands over (or the URL)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context
 
-from central.models import Base
+from central.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

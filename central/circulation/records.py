@@ -7,9 +7,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import rules
-from central.models import (PIN_LOCKOUT_MINUTES_DEFAULT, PIN_MAX_FAILURES_DEFAULT, ClosedDay, Fine, Hold, Item,
-                            LibrarySettings, Loan, LoanPolicy, Patron, PatronCard)
+from central.circulation import rules
+from central.store.models import (PIN_LOCKOUT_MINUTES_DEFAULT, PIN_MAX_FAILURES_DEFAULT, ClosedDay, Fine, Hold, Item,
+                                  LibrarySettings, Loan, LoanPolicy, Patron, PatronCard)
 
 DEFAULT_LIBRARY_NAME = "School Library"
 

@@ -28,8 +28,10 @@ def _nullable(schema: dict) -> dict:
 
 SCHEMAS = {
     "Error": _obj({"error": _obj({"code": {"type": "string", "enum": [
-        "unauthorized", "bad_request", "not_found", "method_not_allowed", "sequence_conflict", "internal"]},
-        "message": STR})}),
+        "unauthorized", "bad_request", "not_found", "method_not_allowed", "sequence_conflict", "sequence_gap",
+        "event_conflict", "batch_too_large", "internal"]},
+        "message": STR, "expected_sequence": {"type": "integer", "description": "sequence_gap: send from this"}},
+        required=["code", "message"])}),
     "Refusal": _obj({"code": {"type": "string", "enum": sorted(REFUSALS)}, "message": STR}),
     "Patron": _obj({
         "barcode": BARCODE, "display_name": {"type": "string", "description": "First name and last initial"},
@@ -88,7 +90,40 @@ SCHEMAS = {
                             "offline_exceptions": {"type": "array", "items": STR}},
                            required=["event_id", "ok", "replayed", "checkin", "refusal"]),
     "Heartbeat": _obj({"version": STR, "devices": {"type": "object", "additionalProperties": STR},
-                       "journal_pending": INT}, required=[]),
+                       "journal_pending": INT,
+                       "kiosk_time": {**DATETIME, "description": "The kiosk's clock now: the server keeps the "
+                                      "offset and corrects the times of the kiosk's offline events by it"}},
+                      required=[]),
+    "EventBatch": _obj({"events": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"allOf": [
+        _ref("EventFields"), _obj({"type": {"type": "string", "enum": ["checkout", "checkin", "renew"]},
+                                   "patron_barcode": BARCODE, "item_barcode": BARCODE,
+                                   "due_date": {**DATE, "description": "An offline checkout's due date"}},
+                                  required=["type", "item_barcode"])]},
+        "description": "One kiosk's events in ascending sequence order"}}),
+    "EventAnswer": _obj({"event_id": STR, "status": {"type": "string", "enum": [
+        "applied", "replayed", "rejected", "not_applied"]},
+        "outcome": _nullable({"description": "As the single-event endpoints answer (LoanOutcome or "
+                                             "CheckinOutcome), with exceptions"}),
+        "error": _nullable(_obj({"code": STR, "message": STR, "expected_sequence": INT},
+                                required=["code", "message"]))}),
+    "EventBatchResponse": _obj({"results": {"type": "array", "items": _ref("EventAnswer")},
+                                "last_sequence": INT}),
+    "CachedPatron": _obj({"patron_key": STR, "barcode_digest": STR,
+                          "card_digests": {"type": "array", "items": STR},
+                          "card_barcodes": {"type": "array", "items": STR,
+                                            "description": "The barcode sealed under each card's UID"},
+                          "display_name": STR, "patron_type": STR, "language": STR, "expires_on": _nullable(DATE),
+                          "blocked": BOOL, "refusal": _nullable(STR), "pin_required": BOOL,
+                          "pin_hash": _nullable(STR), "loans_count": INT, "deleted": BOOL}),
+    "CachedItem": _obj({"barcode": BARCODE, "title": STR, "author": STR, "call_number": STR, "item_type": STR,
+                        "location": STR, "status": STR, "deleted": BOOL}),
+    "PatronPage": _obj({"records": {"type": "array", "items": _ref("CachedPatron")}, "cursor": STR, "more": BOOL,
+                        "hash_key": {"type": "string", "description": "Hex key of the identifier digests"}}),
+    "ItemPage": _obj({"records": {"type": "array", "items": _ref("CachedItem")}, "cursor": STR, "more": BOOL}),
+    "LoanRules": _obj({"rules": {"type": "array", "items": _obj({
+        "patron_type": STR, "item_type": STR, "loanable": BOOL, "loan_days": INT, "max_items": INT})},
+        "closed_weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+        "closed_days": {"type": "array", "items": DATE}, "term_end": _nullable(DATE)}),
     "HeartbeatResponse": _obj({"ok": BOOL, "kiosk_id": STR, "server_time": DATETIME,
                                "last_sequence": {"type": "integer", "minimum": 0, "description":
                                                  "The highest sequence stored for this kiosk (0 if none). A kiosk "
@@ -104,7 +139,11 @@ def _json(schema: dict) -> dict:
 
 def _responses(ok: str, description: str, *statuses: int) -> dict:
     words = {400: "The request was malformed (the message names the field)", 401: "Missing or wrong kiosk token",
-             404: "Unknown patron or item", 409: "The sequence was already used for another event"}
+             404: "Unknown patron or item",
+             409: "Not this event's turn: its sequence was used by another event (sequence_conflict) or an "
+                  "earlier one has not arrived (sequence_gap, with expected_sequence)",
+             413: "More events than one batch may hold",
+             422: "The event_id was already used for a different transaction (event_conflict); nothing was done"}
     out = {"200": {"description": description, **_json(_ref(ok))}}
     for status in (401, *statuses):
         out[str(status)] = {"description": words[status], **_json(_ref("Error"))}
@@ -117,10 +156,14 @@ def _body(name: str) -> dict:
 
 def _event(summary: str, request: str, response: str) -> dict:
     return {"post": {"summary": summary, "requestBody": _body(request),
-                     "responses": _responses(response, "Decided: ok true, or ok false with a refusal", 400, 409)}}
+                     "responses": _responses(response, "Decided: ok true, or ok false with a refusal", 400, 409,
+                                             422)}}
 
 
 BARCODE_PARAM = [{"name": "barcode", "in": "path", "required": True, "schema": BARCODE}]
+FEED_PARAMS = [{"name": "since", "in": "query", "schema": STR, "description": "The cursor of the last page; none = "
+                "from the start"},
+               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000}}]
 PUBLIC = [{}]
 
 PATHS = {
@@ -143,6 +186,22 @@ PATHS = {
                                     "CheckoutRequest", "LoanOutcome"),
     "/circulation/checkin": _event("Check an item in", "CheckinRequest", "CheckinOutcome"),
     "/circulation/renew": _event("Renew a loan", "CheckoutRequest", "LoanOutcome"),
+    "/circulation/events": {"post": {
+        "summary": "A kiosk's events in order, applied in one transaction and answered one by one",
+        "description": "Up to 500 events of the calling kiosk in ascending sequence. Each is replayed (known "
+                       "event_id), applied (next in sequence), rejected (next in sequence but malformed, or its "
+                       "event_id used for another transaction: stored so later events go on) or not_applied "
+                       "(sequence_conflict, sequence_gap with expected_sequence, or not_reached after one of those).",
+        "requestBody": _body("EventBatch"),
+        "responses": _responses("EventBatchResponse", "One answer per event, in order", 400, 413)}},
+    "/sync/patrons": {"get": {"summary": "Patron cache records changed after a cursor", "parameters": FEED_PARAMS + [
+        {"name": "with_pin_hash", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+         "description": "1: include the PIN hash, for a policy that lets PIN patrons sign in offline by number"}],
+        "responses": _responses("PatronPage", "A page of records", 400)}},
+    "/sync/items": {"get": {"summary": "Item cache records changed after a cursor", "parameters": FEED_PARAMS,
+                            "responses": _responses("ItemPage", "A page of records", 400)}},
+    "/sync/loan-rules": {"get": {"summary": "Loan policies and the library calendar, for offline due dates",
+                                 "responses": _responses("LoanRules", "The rules")}},
     "/kiosks/heartbeat": {"post": {"summary": "A kiosk reports it is alive", "requestBody": _body("Heartbeat"),
                                    "responses": _responses("HeartbeatResponse", "Recorded", 400)}},
 }

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from central import pin_lockout, records, rules
-from central.db import Database
-from central.models import Fine, Hold, Item, Loan, Patron
+from central.circulation import pin_lockout, records, rules
+from central.store.db import Database
+from central.store.models import Fine, Hold, Item, Loan, Patron
 from protocol.circulation import Refusal
 
 # scrypt with a modest cost: a 4-digit PIN has only 10,000 values, so the hash guards the PIN at rest
@@ -50,7 +50,7 @@ def identify(session: Session, db: Database, *, barcode: str | None, card_uid: s
 
     A PIN is asked for only when the number was typed (anyone could type a classmate's number);
     a scanned or tapped card is the credential. A PIN that is sent is always checked, and counts
-    towards the lockout when wrong (central.pin_lockout). ``db`` is for recording PIN tries.
+    towards the lockout when wrong (central.circulation.pin_lockout). ``db`` is for recording PIN tries.
     """
     patron = records.find_patron(session, barcode=barcode, card_uid=card_uid)
     if patron is None:

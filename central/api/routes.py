@@ -9,15 +9,18 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from central import events, patrons, validation
+from central.api import validation
+from central.api.openapi import openapi_document
+from central.api.validation import ApiError
+from central.circulation import events, patrons
 from central.messages import message
-from central.models import CirculationEvent, Kiosk
-from central.openapi import openapi_document
-from central.validation import ApiError
+from central.store.models import CirculationEvent, Kiosk
+from central.sync import feeds
 from central.wsgi_log import masked_path
 from protocol.circulation import LANGUAGES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+BATCH_LIMIT = 500
 log = logging.getLogger("central.api")
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 
@@ -131,26 +134,75 @@ def renew():
 
 def _circulation(kind: str):
     lang = language()
+    incoming = validation.incoming_event(validation.json_body(request, lang), lang, kind)
+    answer = events.record_event(state().db, state().clock, g.kiosk_id, incoming, lang)
+    if answer.status in ("applied", "replayed"):
+        return jsonify(answer.outcome)
+    error = answer.error or {}
+    status = {"event_conflict": 422, "sequence_conflict": 409, "sequence_gap": 409}.get(error.get("code"), 400)
+    raise ApiError(status, error.get("code", "bad_request"), error.get("message", ""),
+                   extra={k: v for k, v in error.items() if k not in ("code", "message")})
+
+
+@bp.post("/circulation/events")
+def circulation_events():
+    """A kiosk's events in sequence order (up to BATCH_LIMIT), applied in one transaction, answered one by one."""
+    lang = language()
     body = validation.json_body(request, lang)
-    req = events.EventRequest(
-        kiosk_id=g.kiosk_id,
-        event_id=validation.uuid_field(body, "event_id", lang),
-        sequence=validation.int_field(body, "sequence", lang, minimum=1),
-        type=kind,
-        occurred_at=validation.datetime_field(body, "occurred_at", lang),
-        offline=validation.bool_field(body, "offline", lang, default=False),
-        patron_barcode=validation.barcode_field(body, "patron_barcode", lang) if kind != "checkin" else None,
-        item_barcode=validation.barcode_field(body, "item_barcode", lang),
-        payload=body,
-    )
+    raw_events = body.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise validation.bad_request(lang, "batch_not_list", limit=BATCH_LIMIT)
+    if len(raw_events) > BATCH_LIMIT:
+        raise ApiError(413, "batch_too_large", message("batch_too_large", lang, limit=BATCH_LIMIT,
+                                                       count=len(raw_events)))
+    incoming = []
+    for index, raw in enumerate(raw_events, 1):
+        try:
+            incoming.append(validation.incoming_event(raw, lang))
+        except ApiError as exc:
+            raise validation.bad_request(lang, "batch_event", index=index, reason=exc.text) from None
+        if len(incoming) > 1 and incoming[-1].sequence <= incoming[-2].sequence:
+            raise validation.bad_request(lang, "batch_order", index=index)
+    answers, last = events.apply_events(state().db, state().clock, g.kiosk_id, incoming, lang)
+    return jsonify(results=[a.to_json() for a in answers], last_sequence=last)
+
+
+def _feed_args(lang: str) -> tuple[str | None, int]:
+    since = request.args.get("since") or None
+    raw = request.args.get("limit", str(feeds.DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= feeds.MAX_LIMIT:
+        raise validation.bad_request(lang, "wrong_type", field="limit",
+                                     expected=f"a whole number from 1 to {feeds.MAX_LIMIT}")
     try:
-        result = events.record_event(state().db, state().clock, req, lang)
-    except events.SequenceConflict:
-        raise ApiError(409, "sequence_conflict", message("sequence_conflict", lang, kiosk=req.kiosk_id,
-                                                         sequence=req.sequence)) from None
-    except events.EventConflict:
-        raise ApiError(409, "sequence_conflict", message("event_conflict", lang, event_id=req.event_id)) from None
-    return jsonify(result)
+        feeds.parse_cursor(since)
+    except feeds.CursorError:
+        raise validation.bad_request(lang, "bad_cursor") from None
+    return since, int(raw)
+
+
+@bp.get("/sync/patrons")
+def sync_patrons():
+    """Patron cache records changed after ``since`` (hashed identifiers), for signing in offline."""
+    lang = language()
+    since, limit = _feed_args(lang)
+    with_pin_hash = request.args.get("with_pin_hash") in ("1", "true")
+    with state().db.writer() as session, session.begin():  # the cache key may be made on first use
+        page = feeds.patrons_page(session, since=since, limit=limit, today=state().clock.today(),
+                                  now=state().clock.now(), with_pin_hash=with_pin_hash)
+    return jsonify(feeds.page_json(page))
+
+
+@bp.get("/sync/items")
+def sync_items():
+    """Item cache records changed after ``since``, for titles and offline checkouts."""
+    since, limit = _feed_args(language())
+    return jsonify(feeds.page_json(feeds.items_page(state().session(), since=since, limit=limit)))
+
+
+@bp.get("/sync/loan-rules")
+def sync_loan_rules():
+    """The loan policies and the library calendar, for offline due dates."""
+    return jsonify(feeds.loan_rules(state().session(), state().clock.today()).to_dict())
 
 
 @bp.post("/kiosks/heartbeat")
@@ -165,10 +217,14 @@ def heartbeat():
                                      expected="an object of name: status" if lang == "en" else
                                      "un objeto nombre: estado")
     pending = validation.int_field(body, "journal_pending", lang, required=False)
+    kiosk_time = validation.datetime_field(body, "kiosk_time", lang) if body.get("kiosk_time") is not None else None
     now = state().clock.now()
     with state().db.writer() as session, session.begin():
         kiosk = session.get(Kiosk, g.kiosk_id)
         kiosk.last_seen_at = now
+        if kiosk_time is not None:
+            # How far the kiosk's clock is behind the server's: its offline events' times are corrected by it.
+            kiosk.clock_offset_seconds = round((now - kiosk_time).total_seconds())
         kiosk.last_status = {"version": version, "devices": devices, "journal_pending": pending,
                              "remote_addr": request.remote_addr}
         # A kiosk whose journal was lost or replaced numbers its next event after this, instead of
@@ -178,9 +234,9 @@ def heartbeat():
     return jsonify(ok=True, kiosk_id=g.kiosk_id, server_time=now.isoformat(), last_sequence=int(last_sequence))
 
 
-def error_response(status: int, code: str, text: str):
-    """The API's error body with its status."""
-    response = jsonify(error={"code": code, "message": text})
+def error_response(status: int, code: str, text: str, extra: dict | None = None):
+    """The API's error body with its status (``extra`` adds fields such as ``expected_sequence``)."""
+    response = jsonify(error={"code": code, "message": text, **(extra or {})})
     response.status_code = status
     return response
 
@@ -190,7 +246,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.text)
+        return error_response(exc.status, exc.code, exc.text, exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -76,6 +76,8 @@ class Item(Base):
     location: Mapped[str] = mapped_column(sa.String(80))
     item_type: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20), default="available")
+    # When this item's cache record last changed (kiosks' delta sync); kept by central.sync.changes.
+    updated_at: Mapped[datetime | None] = mapped_column(index=True)
     title_record: Mapped[Title] = relationship(back_populates="items")
 
 
@@ -94,11 +96,13 @@ class Patron(Base):
     expires_on: Mapped[date]
     block_reason: Mapped[str | None] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
-    # Wrong PINs in a row since the last right one or the last lock (see central.pin_lockout).
+    # Wrong PINs in a row since the last right one or the last lock (see central.circulation.pin_lockout).
     pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     pin_locked_until: Mapped[datetime | None]
     # Locks in a row since the last right PIN or staff unlock: each one lasts twice as long as the last.
     pin_lockouts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When this patron's cache record last changed (kiosks' delta sync); kept by central.sync.changes.
+    updated_at: Mapped[datetime | None] = mapped_column(index=True)
     cards: Mapped[list[PatronCard]] = relationship(back_populates="patron")
 
     @property
@@ -219,13 +223,25 @@ class Kiosk(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     last_seen_at: Mapped[datetime | None]
     last_status: Mapped[dict[str, Any] | None]
+    # Server time minus the kiosk's clock at its last heartbeat: offline events' times are corrected by it.
+    clock_offset_seconds: Mapped[int | None]
+
+
+EVENT_STATUSES = ("applied", "rejected")
 
 
 class CirculationEvent(Base):
-    """One checkout/checkin/renew as a kiosk sent it, with the outcome returned; kept forever."""
+    """One checkout/checkin/renew as a kiosk sent it, with the outcome returned; kept forever.
+
+    ``status`` is ``applied`` (the rules decided it: ``ok`` says yes or no) or ``rejected`` (the request
+    itself was wrong, say a malformed barcode: kept so the kiosk's sequence goes on and a re-send gets
+    the same answer). ``effective_at`` is ``occurred_at`` corrected by the kiosk's clock offset, the
+    time conflict rules compare.
+    """
 
     __tablename__ = "circulation_events"
-    __table_args__ = (UniqueConstraint("kiosk_id", "sequence"),)
+    __table_args__ = (UniqueConstraint("kiosk_id", "sequence"),
+                      sa.Index("ix_circulation_events_item_time", "item_barcode", "effective_at"))
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # the kiosk's event UUID
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
     sequence: Mapped[int]
@@ -236,3 +252,36 @@ class CirculationEvent(Base):
     offline: Mapped[bool] = mapped_column(default=False)
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(10), default="applied", server_default="applied")
+    item_barcode: Mapped[str | None] = mapped_column(sa.String(64))
+    effective_at: Mapped[datetime | None]
+
+
+class CirculationException(Base):
+    """Something staff must look at: a conflict rule that decided an offline event, or a kiosk alert.
+
+    ``rule`` is a code of the conflict table in protocol/API.md (offline_checkout_closed_other_loan,
+    sequence_reused, ...). Exceptions are resolved with a note, never deleted.
+    """
+
+    __tablename__ = "circulation_exceptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[str | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    event_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    rule: Mapped[str] = mapped_column(sa.String(60))
+    item_barcode: Mapped[str | None] = mapped_column(sa.String(64))
+    patron_barcode: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(120))
+    resolution_note: Mapped[str | None] = mapped_column(sa.String(1000))
+
+
+class ServerSecret(Base):
+    """A named secret the server makes once and keeps (the patron cache's identifier key)."""
+
+    __tablename__ = "server_secrets"
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime]

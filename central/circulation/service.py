@@ -1,14 +1,15 @@
 """Checkout, checkin and renew: decide with the pure rules, then change the records.
 
-Each function runs inside the caller's write transaction (central.events makes it idempotent) and
+Each function runs inside the caller's write transaction (central.circulation.events makes it idempotent) and
 returns the outcome dict sent to the kiosk. ``when`` is the moment that counts: now for online
 events, the kiosk's occurred_at for offline ones (so due dates and fines are as of that moment).
 
 Offline checkouts: the kiosk already let the student walk away with the book, so refusing the loan
 now would only lose track of it. Such a checkout is applied whenever a loan can be recorded at all;
-patron blocks, limits and holds it broke are listed in ``offline_exceptions`` for staff. It is
-refused (ok=false, still recorded) only when the patron or item is unknown or the item is on loan
-to someone else.
+patron blocks, limits and holds it broke are listed in ``offline_exceptions`` (and ``exceptions``)
+for staff, and an item whose record moved on meanwhile is settled by the conflict rules of
+:mod:`central.circulation.offline`. It is refused (ok=false, still recorded) only when the patron or
+item is unknown.
 """
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import records, rules
-from central.models import Fine, Hold, Loan, Patron
+from central.circulation import offline, records, rules
+from central.store.models import Fine, Hold, Loan, Patron
 from protocol.circulation import Refusal
 
-OFFLINE_UNRECORDABLE = frozenset({"patron_unknown", "item_unknown", "item_on_loan"})
+OFFLINE_UNRECORDABLE = frozenset({"patron_unknown", "item_unknown"})
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,60 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
     apply_anyway = when.offline and refusal not in OFFLINE_UNRECORDABLE
     if refusal and not apply_anyway:
         return {**outcome, "ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
+    resolution = offline.resolve(session, item, patron, loan, when.at) if when.offline else offline.Resolution()
+    if resolution.close_other is not None:
+        close_loan(session, resolution.close_other, item, when, settings)
     if refusal:
-        # The book already left with the student: record the loan and tell staff every rule it broke.
-        outcome["offline_exceptions"] = _offline_exceptions(pfacts, ifacts, policy, policies, when, settings)
+        # The book already left with the student: record the loan and tell staff every rule it broke
+        # (being on loan to someone else is the conflict rules' business, not a broken rule).
+        facts = ifacts if ifacts.borrower_id in (None, patron.id) else rules.ItemFacts(
+            ifacts.item_type, None, 0, ifacts.ready_hold_for, ifacts.waiting_hold_patrons)
+        broken = _offline_exceptions(pfacts, facts, policy, policies, when, settings)
+        if broken:
+            outcome["offline_exceptions"] = broken
+    if resolution.exceptions:
+        outcome["offline_exceptions"] = outcome.get("offline_exceptions", []) + resolution.exceptions
+        outcome["conflict"] = resolution.detail
     loan_days = policy.loan_days if policy and policy.loanable else 0
     loan = Loan(item_id=item.id, patron_id=patron.id, checked_out_at=when.at,
-                due_date=rules.due_date(settings.calendar, when.day, loan_days), renewals=0)
+                due_date=rules.due_date(settings.calendar, when.day, loan_days), renewals=0,
+                returned_at=resolution.closed_at)
     session.add(loan)
-    item.status = "on_loan"
-    _settle_holds_on_checkout(session, patron, item)
+    if resolution.closed_at is None:
+        item.status = "on_loan"
+        _settle_holds_on_checkout(session, patron, item)
+    else:
+        # The book already came back (or went out again): the loan is history (recorded returned, with any
+        # fine as of then) and the item keeps the state its later events gave it.
+        back = Moment(resolution.closed_at, _school_day(resolution.closed_at, when), offline=True)
+        close_loan(session, loan, item, back, settings, set_status=False)
     session.flush()
     max_renewals = policy.max_renewals if policy else 0
     return {**outcome, "ok": True, "loan": records.loan_json(loan, max_renewals, when.day), "refusal": None}
+
+
+def _school_day(moment: datetime, when: Moment) -> date:
+    """The school-local date of ``moment``: ``when.at`` is given in the school's zone by the event layer."""
+    return moment.astimezone(when.at.tzinfo).date()
+
+
+def close_loan(session: Session, loan: Loan, item, when: Moment, settings: records.Settings,
+               set_status: bool = True) -> tuple[int, int, Patron]:
+    """Mark ``loan`` returned at ``when`` and assess its overdue fine; returns (days late, fine, borrower)."""
+    borrower = session.get(Patron, loan.patron_id)
+    loan.returned_at = when.at
+    days_late = rules.overdue_days(settings.calendar, loan.due_date, when.day)
+    fine = 0
+    policy = records.policies_for(session, borrower.patron_type).get(item.item_type)
+    if policy is not None:
+        fine = rules.fine_cents(days_late, policy.fine_cents_per_day, policy.max_fine_cents)
+    if fine:
+        session.add(Fine(patron_id=borrower.id, item_id=item.id, amount_cents=fine, reason="overdue",
+                         assessed_on=when.day, paid=False))
+    if set_status:
+        item.status = "available"
+    session.flush()  # the loan is closed before another one for the same item is opened
+    return days_late, fine, borrower
 
 
 def _offline_exceptions(pfacts, ifacts, policy, policies, when: Moment, settings) -> list[str]:
@@ -135,16 +178,7 @@ def checkin(session: Session, item_barcode: str, when: Moment, language: str) ->
     outcome: dict = {"offline_exceptions": ["checkin_before_current_loan"]} if stale else {}
     days_late, fine, borrower = 0, 0, None
     if loan is not None:
-        borrower = session.get(Patron, loan.patron_id)
-        loan.returned_at = when.at
-        days_late = rules.overdue_days(settings.calendar, loan.due_date, when.day)
-        policy = records.policies_for(session, borrower.patron_type).get(item.item_type)
-        if policy is not None:
-            fine = rules.fine_cents(days_late, policy.fine_cents_per_day, policy.max_fine_cents)
-        if fine:
-            session.add(Fine(patron_id=borrower.id, item_id=item.id, amount_cents=fine, reason="overdue",
-                             assessed_on=when.day, paid=False))
-        item.status = "available"
+        days_late, fine, borrower = close_loan(session, loan, item, when, settings)
     elif not stale and item.status in ("lost", "missing", "on_loan"):
         item.status = "available"  # found again
     hold = None if stale else _trap_hold(session, item, when, settings)
@@ -155,7 +189,7 @@ def checkin(session: Session, item_barcode: str, when: Moment, language: str) ->
         "call_number": item.call_number, "location": item.location, "was_on_loan": loan is not None,
         "due_date": loan.due_date.isoformat() if loan else None, "overdue_days": days_late,
         "fine_cents": fine, "routing": "hold_shelf" if hold else "shelf",
-        "hold_for": hold.patron.display_name if hold else None,
+        "hold_for": hold.patron.display_name if hold else None, "on_hold": hold is not None,
         "patron_barcode": borrower.barcode if borrower else None}})
     return outcome
 

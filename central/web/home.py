@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 
-from central import records
-from central.models import Item, Kiosk, Loan, Patron, Title
+from central.circulation import records
+from central.store.models import Item, Kiosk, Loan, Patron, Title
 
 bp = Blueprint("web", __name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from stdnum import ean
 
-from central import seed_data as words
+from central.demo import seed_data as words
 
 ITEM_INSTITUTION = 1234
 PICTURE_BOOKS, READERS, NOVELS, NONFICTION = 380, 110, 300, 300

@@ -8,14 +8,14 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import rules, school_calendar
-from central import seed_data as words
-from central.api import token_hash
+from central.api.routes import token_hash
+from central.circulation import rules, school_calendar
+from central.circulation.patrons import hash_pin
 from central.clock import SystemClock
-from central.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
-                            PatronCard, Title)
-from central.patrons import hash_pin
-from central.seed_catalog import ITEM_INSTITUTION, build_catalog
+from central.demo import seed_data as words
+from central.demo.seed_catalog import ITEM_INSTITUTION, build_catalog
+from central.store.models import (ClosedDay, Fine, Hold, Item, Kiosk, LibrarySettings, Loan, LoanPolicy, Patron,
+                                  PatronCard, Title)
 from protocol.identifiers import make_library_barcode
 
 DEFAULT_SEED = 20240826

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import records
-from central.db import Database
-from central.models import Patron
+from central.circulation import records
+from central.store.db import Database
+from central.store.models import Patron
 from protocol.identifiers import mask_barcode
 
 log = logging.getLogger("central.pin_lockout")

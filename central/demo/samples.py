@@ -6,9 +6,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central import records, rules
-from central.models import Hold, Item, Loan, Patron, PatronCard, Title
-from central.seed import DEMO_PIN
+from central.circulation import records, rules
+from central.demo.seed import DEMO_PIN
+from central.store.models import Hold, Item, Loan, Patron, PatronCard, Title
 
 
 def demo_samples(session: Session, today: date, *, students: int = 4, items: int = 10) -> dict:

@@ -14,9 +14,9 @@ from protocol.identifiers import IdentifierError, normalize_card_uid, validate_l
 class ApiError(Exception):
     """An HTTP error with the API's code and a sentence (already in the caller's language)."""
 
-    def __init__(self, status: int, code: str, text: str):
+    def __init__(self, status: int, code: str, text: str, extra: dict | None = None):
         super().__init__(text)
-        self.status, self.code, self.text = status, code, text
+        self.status, self.code, self.text, self.extra = status, code, text, extra or {}
 
 
 def bad_request(language: str, key: str, **values: object) -> ApiError:
@@ -148,3 +148,51 @@ def _expected(words: str, language: str) -> str:
             return f"un número entero desde {low} hasta {high}"
         return _EXPECTED_ES.get(words, words)
     return words
+
+
+def incoming_event(body: dict, language: str, kind: str | None = None):
+    """A kiosk's event body read into the event store's ``Incoming``: its envelope, and its typed request.
+
+    A bad envelope (no UUID ``event_id``, no whole-number ``sequence``) raises a 400: such an event
+    cannot be stored or answered. Anything wrong in the rest (a malformed barcode, a bad time) makes
+    the event a ``rejected`` one, kept with its error so the kiosk's later events go on. ``kind``
+    is the endpoint's event type (checkout, checkin, renew); the batch endpoint reads ``type``.
+    """
+    from central.circulation.events import Incoming
+    from protocol import wire
+
+    if not isinstance(body, dict):
+        raise bad_request(language, "not_object")
+    event_id = uuid_field(body, "event_id", language)
+    sequence = int_field(body, "sequence", language, minimum=1)
+    raw = {**body, "event_id": event_id, "type": kind or body.get("type")}
+    try:
+        kind = choice_field(raw, "type", wire.EVENT_TYPES, language) or _missing("type", language)
+        occurred_at = datetime_field(raw, "occurred_at", language)
+        offline = bool_field(raw, "offline", language, default=False)
+        item = barcode_field(raw, "item_barcode", language)
+        patron = barcode_field(raw, "patron_barcode", language) if kind != "checkin" else None
+        due = _date_field(raw, "due_date", language) if kind == "checkout" else None
+    except ApiError as exc:
+        return Incoming(event_id, sequence, raw, error={"code": exc.code, "message": exc.text})
+    request = {"checkout": lambda: wire.CheckoutRequest(patron, item, due), "checkin": lambda: wire.CheckinRequest(item),
+               "renew": lambda: wire.RenewRequest(patron, item)}[kind]()
+    return Incoming(event_id, sequence, raw, event=wire.CirculationEvent(event_id, sequence, occurred_at, request,
+                                                                          offline))
+
+
+def _missing(name: str, language: str):
+    raise bad_request(language, "missing_field", field=name)
+
+
+def _date_field(body: dict, name: str, language: str):
+    """An optional YYYY-MM-DD date."""
+    from datetime import date
+
+    raw = text_field(body, name, language, required=False)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(language, "wrong_type", field=name, expected="YYYY-MM-DD") from None

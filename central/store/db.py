@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -83,6 +83,9 @@ class Database:
     """An engine plus two session factories: plain reads, and writes that lock up front on SQLite."""
 
     def __init__(self, url: str):
+        from central.store import changes
+
+        changes.install()  # delta-sync change times on every patron and item a session touches
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"

@@ -1,0 +1,285 @@
+"""The event store: each kiosk's circulation events applied exactly once, in the kiosk's own order.
+
+A batch of one kiosk's events is applied in ONE transaction, under the kiosk's row lock, each
+event answered on its own:
+
+- ``replayed``: the event_id is already stored (a re-send); its stored answer comes back unchanged.
+  The event_id is looked at BEFORE the sequence: a kiosk that renumbered a replaced journal re-sends
+  events the server may keep under other numbers.
+- ``applied``: the next number in the kiosk's sequence, decided by the circulation rules (``ok``
+  says yes or no) and stored with its answer.
+- ``rejected``: the next number, but the request itself is wrong (a malformed barcode) or its
+  event_id was already used for a different transaction (``event_conflict``, HTTP 422). It is
+  stored too, so the kiosk's sequence goes on and a re-send gets the same answer: one bad event
+  never holds up the ones behind it.
+- ``not_applied``: not this event's turn: its number was already used by another event
+  (``sequence_conflict``: a restored or cloned kiosk, or a replaced journal to renumber) or an
+  earlier number has not arrived (``sequence_gap``, with ``expected_sequence``). Nothing after it in
+  the batch is applied (``not_reached``); the kiosk sends them again in order.
+
+Stations that do not number their own events (the desk, SIP2 logins) use
+:func:`record_station_event`, which takes the next number for them.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from central.circulation import service
+from central.clock import SystemClock
+from central.messages import message
+from central.store.db import Database
+from central.store.models import CirculationEvent, CirculationException, Kiosk
+from protocol import wire
+from protocol.identifiers import mask_barcode
+
+log = logging.getLogger("central.circulation")
+MAX_ATTEMPTS = 4
+# PostgreSQL deadlock and serialization failures: the transaction was rolled back and may be retried.
+_RETRYABLE_PGCODES = {"40P01", "40001"}
+# An event the kiosk sent live but that reaches the server this much later (by the kiosk's corrected
+# clock) was decided by the kiosk without the server's answer (a timeout, then its offline policy):
+# it is applied as of when it happened, under the offline rules. Only for a kiosk whose clock offset
+# the server has measured, so a kiosk with a wrong clock never has live events taken for late ones.
+LATE_AFTER = timedelta(minutes=2)
+_PLACEHOLDER = uuid.UUID("6a1f4a52-1d2c-4e7b-9a51-1b0e5c3d7f10")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One event as a kiosk sent it: its envelope, and its request, or why the request was refused."""
+
+    event_id: str
+    sequence: int
+    raw: dict
+    event: wire.CirculationEvent | None = None
+    error: dict | None = None  # {"code": "bad_request", "message": ...} when the request part is wrong
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What became of one event (see the module docstring for the statuses)."""
+
+    event_id: str
+    status: str
+    outcome: dict | None = None
+    error: dict | None = None
+
+    def to_json(self) -> dict:
+        """The batch endpoint's per-event answer."""
+        return {"event_id": self.event_id, "status": self.status, "outcome": self.outcome, "error": self.error}
+
+
+def apply_events(db: Database, clock: SystemClock, kiosk_id: str, incoming: Sequence[Incoming],
+                 language: str) -> tuple[list[Answer], int]:
+    """Apply one kiosk's events in order, in one transaction; answers in order and the kiosk's last sequence."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            answers, last = _apply_once(db, clock, kiosk_id, incoming, language)
+        except IntegrityError:
+            # A concurrent twin committed first (same event_id or sequence); the next try sees it.
+            if attempt == MAX_ATTEMPTS:
+                raise
+            continue
+        except OperationalError as exc:
+            if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                raise
+            time.sleep(0.01 * attempt)
+            continue
+        for inc, answer in zip(incoming, answers):
+            _log(kiosk_id, inc, answer)
+        return answers, last
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in _RETRYABLE_PGCODES or "database is locked" in str(exc.orig)
+
+
+def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Sequence[Incoming],
+                language: str) -> tuple[list[Answer], int]:
+    now = clock.now()
+    with db.writer() as session, session.begin():
+        kiosk = session.scalars(sa.select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update(key_share=True)).one()
+        last = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
+                                  .where(CirculationEvent.kiosk_id == kiosk_id)))
+        ids = [inc.event_id for inc in incoming]
+        stored = {row.id: row for row in session.scalars(sa.select(CirculationEvent)
+                                                         .where(CirculationEvent.id.in_(ids)))}
+        answers: list[Answer] = []
+        stop: dict | None = None
+        for inc in incoming:
+            if stop is not None:
+                answers.append(Answer(inc.event_id, "not_applied", error=stop))
+                continue
+            row = stored.get(inc.event_id)
+            if row is not None:
+                if row.kiosk_id == kiosk_id and _same_request(row, inc.raw):
+                    answers.append(_replay(row))
+                    continue
+                error = {"code": "event_conflict", "message": message("event_conflict", language,
+                                                                       event_id=inc.event_id)}
+                _alert(session, now, kiosk_id, inc, "event_id_reused", {"stored_kiosk": row.kiosk_id})
+                if inc.sequence == last + 1:
+                    # The number is kept with the refusal, so the kiosk's later events are not stuck behind it.
+                    last += 1
+                    session.add(_rejected_row(kiosk_id, inc, now, error,
+                                              event_id=str(uuid.uuid5(_PLACEHOLDER, f"{kiosk_id}:{inc.sequence}"))))
+                answers.append(Answer(inc.event_id, "rejected", error=error))
+                continue
+            if inc.sequence <= last:
+                _alert(session, now, kiosk_id, inc, "sequence_reused", {"last_sequence": last})
+                answers.append(Answer(inc.event_id, "not_applied", error={
+                    "code": "sequence_conflict", "message": message("sequence_conflict", language, kiosk=kiosk_id,
+                                                                    sequence=inc.sequence)}))
+                stop = {"code": "not_reached", "message": message("not_reached", language)}
+                continue
+            if inc.sequence != last + 1:
+                answers.append(Answer(inc.event_id, "not_applied", error={
+                    "code": "sequence_gap", "expected_sequence": last + 1,
+                    "message": message("sequence_gap", language, kiosk=kiosk_id, sequence=inc.sequence,
+                                       expected=last + 1)}))
+                stop = {"code": "not_reached", "message": message("not_reached", language)}
+                continue
+            last += 1
+            if inc.error is not None:
+                row = _rejected_row(kiosk_id, inc, now, inc.error)
+                answers.append(Answer(inc.event_id, "rejected", error=inc.error))
+            else:
+                row, outcome = _decide(session, clock, kiosk, inc.event, inc.raw, now, language)
+                answers.append(Answer(inc.event_id, "applied", outcome=outcome))
+            session.add(row)
+            stored[inc.event_id] = row  # the same event twice in one batch: the second is a replay
+            session.flush()
+    return answers, last
+
+
+def _same_request(row: CirculationEvent, raw: dict) -> bool:
+    """True when a re-sent event asks for the same transaction as the stored one (kind, patron, item).
+
+    Only what the transaction is counts: the time and offline flag of a re-send are the kiosk's, and a
+    re-send of the same event is answered from the store whatever they say.
+    """
+    return (row.type == raw.get("type") and row.payload.get("patron_barcode") == raw.get("patron_barcode")
+            and row.payload.get("item_barcode") == raw.get("item_barcode"))
+
+
+def _replay(row: CirculationEvent) -> Answer:
+    if row.status == "rejected":
+        return Answer(row.id, "rejected", error=(row.result or {}).get("error"))
+    return Answer(row.id, "replayed", outcome={**row.result, "replayed": True})
+
+
+def _decide(session, clock: SystemClock, kiosk: Kiosk, event: wire.CirculationEvent, raw: dict, now: datetime,
+            language: str) -> tuple[CirculationEvent, dict]:
+    """Apply one event with the circulation rules; the row to store and the answer."""
+    effective = event.occurred_at + timedelta(seconds=kiosk.clock_offset_seconds or 0)
+    offline = event.offline or (kiosk.clock_offset_seconds is not None and now - effective > LATE_AFTER)
+    if offline:
+        when = service.Moment(at=effective.astimezone(clock.tz), day=clock.local_date(effective), offline=True)
+    else:
+        when = service.Moment(at=now, day=clock.today())
+    outcome = _apply(session, event.request, when, language)
+    # The port's names beside the older ones (protocol.wire.CirculationOutcome reads "exceptions").
+    outcome["exceptions"] = list(outcome.get("offline_exceptions", []))
+    result = {"event_id": event.event_id, **outcome, "replayed": False}
+    row = CirculationEvent(
+        id=event.event_id, kiosk_id=kiosk.id, sequence=event.sequence, type=event.type, payload=raw, result=result,
+        ok=bool(outcome["ok"]), offline=event.offline, occurred_at=event.occurred_at, recorded_at=now,
+        status="applied", item_barcode=event.request.item_barcode, effective_at=when.at)
+    for rule in outcome["exceptions"]:
+        session.add(CirculationException(
+            kiosk_id=kiosk.id, event_id=event.event_id, rule=rule, item_barcode=event.request.item_barcode,
+            patron_barcode=getattr(event.request, "patron_barcode", None), created_at=now,
+            detail={"type": event.type, "sequence": event.sequence, "occurred_at": event.occurred_at.isoformat(),
+                    "effective_at": when.at.isoformat(), "offline": event.offline, **outcome.get("conflict", {})}))
+    return row, result
+
+
+def _apply(session, request: wire.CirculationRequest, when: service.Moment, language: str) -> dict:
+    if isinstance(request, wire.CheckoutRequest):
+        return service.checkout(session, request.patron_barcode, request.item_barcode, when, language)
+    if isinstance(request, wire.RenewRequest):
+        return service.renew(session, request.patron_barcode, request.item_barcode, when, language)
+    return service.checkin(session, request.item_barcode, when, language)
+
+
+def _rejected_row(kiosk_id: str, inc: Incoming, now: datetime, error: dict,
+                  event_id: str | None = None) -> CirculationEvent:
+    raw = inc.raw
+    kind = raw.get("type") if isinstance(raw.get("type"), str) and len(raw["type"]) <= 20 else "unknown"
+    item = raw.get("item_barcode") if isinstance(raw.get("item_barcode"), str) else None
+    return CirculationEvent(
+        id=event_id or inc.event_id, kiosk_id=kiosk_id, sequence=inc.sequence, type=kind, payload=raw,
+        result={"event_id": inc.event_id, "ok": False, "error": error, "replayed": False}, ok=False,
+        offline=raw.get("offline") is True, occurred_at=inc.event.occurred_at if inc.event else now, recorded_at=now,
+        status="rejected", item_barcode=item[:64] if item else None, effective_at=None)
+
+
+def _alert(session, now: datetime, kiosk_id: str, inc: Incoming, rule: str, detail: dict) -> None:
+    """Record a kiosk alert for staff once (a kiosk re-sending the same event does not add more)."""
+    known = session.scalar(sa.select(CirculationException.id).where(
+        CirculationException.kiosk_id == kiosk_id, CirculationException.event_id == inc.event_id,
+        CirculationException.rule == rule, CirculationException.resolved_at.is_(None)).limit(1))
+    if known is None:
+        item = inc.raw.get("item_barcode")
+        session.add(CirculationException(
+            kiosk_id=kiosk_id, event_id=inc.event_id, rule=rule, created_at=now,
+            item_barcode=item if isinstance(item, str) else None,
+            detail={"sequence": inc.sequence, "type": inc.raw.get("type"), **detail}))
+
+
+def _log(kiosk_id: str, inc: Incoming, answer: Answer) -> None:
+    raw = inc.raw
+    patron, item = raw.get("patron_barcode"), raw.get("item_barcode")
+    outcome = answer.outcome or {}
+    code = (outcome.get("refusal") or {}).get("code") or (answer.error or {}).get("code") or "-"
+    log.info("%s event=%s kiosk=%s seq=%d patron=%s item=%s status=%s ok=%s code=%s offline=%s",
+             raw.get("type"), inc.event_id, kiosk_id, inc.sequence,
+             mask_barcode(patron) if isinstance(patron, str) else "-",
+             mask_barcode(item) if isinstance(item, str) else "-", answer.status, outcome.get("ok", False), code,
+             raw.get("offline"))
+
+
+def record_event(db: Database, clock: SystemClock, kiosk_id: str, incoming: Incoming, language: str) -> Answer:
+    """Apply one event (a batch of one) and return its answer."""
+    answers, _ = apply_events(db, clock, kiosk_id, [incoming], language)
+    return answers[0]
+
+
+def record_station_event(db: Database, clock: SystemClock, station_id: str, request: wire.CirculationRequest,
+                         language: str, *, event_id: str | None = None, occurred_at: datetime | None = None,
+                         offline: bool = False) -> dict:
+    """Apply one circulation request from a station that does not number its own events; its outcome.
+
+    The circulation desk's pages and the SIP2 server (each SIP2 login is a station) call this:
+    ``request`` is a ``protocol.wire`` CheckoutRequest, CheckinRequest or RenewRequest, and the
+    station's next sequence is taken under its row lock, so its events keep a gapless order like a
+    kiosk's. ``event_id`` makes a repeat exactly-once (the stored outcome comes back with
+    ``replayed: true``); a fresh one is made when it is None. ``station_id`` must be a Kiosk row.
+    """
+    event_id = event_id or str(uuid.uuid4())
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        with db.reader() as session:
+            stored = session.get(CirculationEvent, event_id)
+            if stored is not None:
+                return {**stored.result, "replayed": True}
+            last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
+                                  .where(CirculationEvent.kiosk_id == station_id))
+        event = wire.CirculationEvent(event_id, int(last) + 1, occurred_at or clock.now(), request, offline)
+        answer = record_event(db, clock, station_id, Incoming(event_id, event.sequence, event.to_dict(), event),
+                              language)
+        if answer.status in ("applied", "replayed"):
+            return answer.outcome
+        if answer.status == "rejected":
+            raise ValueError(answer.error["message"])
+        # Another request from the same station took that number first; number again.
+    raise RuntimeError(f"station {station_id} could not number its event after {MAX_ATTEMPTS} tries")
