@@ -147,6 +147,7 @@ def run_database(name: str, url: str, per_client: int) -> list[tuple]:
     """Both servers on one database; 1 and 20 clients of each; checkouts then checkins."""
     print(f"[{name}] seeding the demo library, {max(CLIENTS)} SIP2 logins and kiosks ...", flush=True)
     plan = prepare(url, max(CLIENTS), per_client)
+    rest_client.sequences.clear()  # each database has new kiosks, numbering their events from 1
     env = {**os.environ, "CENTRAL_DATABASE_URL": url}
     sip2_port, http_port = free_port(), free_port()
     sip2 = subprocess.Popen([sys.executable, "-c", "from central.sip2.cli import sip2_server_command as c; c()",
