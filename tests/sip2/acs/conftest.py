@@ -25,13 +25,25 @@ NOW18 = "20251006    093000"  # Monday 09:30 at the school, when the server's cl
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request, tmp_path):
-    """The migrated database on SQLite or on the real PostgreSQL server."""
+    """The migrated database on SQLite or on the real PostgreSQL server (dropped again afterwards)."""
     url = f"sqlite:///{tmp_path / 'central.db'}" if request.param == "sqlite" else \
         request.getfixturevalue("postgres_url")
     db = Database(url)
     upgrade(db.engine)
     yield db
     db.dispose()
+    if request.param == "postgresql":
+        _drop(url)
+
+
+def _drop(url: str) -> None:
+    """Drop a test's PostgreSQL database: a hundred of them left behind make the server's files slow to delete."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
