@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from central.store.db import Database
 from central.store.models import Kiosk
-from central.sip2.models import Sip2Login
+from central.store.models import Sip2Login
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 DEMO_USER, DEMO_PASSWORD, DEMO_STATION = "demo-sip2", "demo-sip2-password", "demo-sip2-1"

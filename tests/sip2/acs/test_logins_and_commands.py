@@ -14,7 +14,7 @@ from central.sip2.cli import create_sip2_login_command
 from central.sip2.logins import (
     DEMO_PASSWORD, DEMO_USER, LoginError, check_login, create_login, ensure_demo_login,
 )
-from central.sip2.models import Sip2Login
+from central.store.models import Sip2Login
 from tests.conftest import ROOT, free_port
 from tests.sip2.acs.conftest import LOGIN, PASSWORD, RawClient
 

@@ -1,7 +1,7 @@
 """SIP2 logins: per-station SIP2 credentials (argon2 hashes) for the central server's SIP2 server.
 
 Revision ID: 0005_sip2_logins
-Revises: 0006_sync_order
+Revises: 0004_schools_staff
 Create Date: 2025-12-01
 
 Written by hand: one new table, no change to existing rows. Plain SQLAlchemy types, as in 0001, so this
@@ -12,14 +12,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-# The model must be on the shared metadata whenever migrations run, or a schema comparison made right
-# after upgrading would report this table as unknown. (central/store/migrations/env.py importing
-# central.sip2.models would make this line unnecessary.)
-import central.sip2.models  # noqa: F401
-
 revision = "0005_sip2_logins"
-# Linked after 0006_sync_order, which reached main first (one chain, one head); the lead may renumber.
-down_revision = "0006_sync_order"
+# The chain is 0003 -> 0006_sync_order -> 0004_schools_staff -> 0005_sip2_logins (one head).
+down_revision = "0004_schools_staff"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from central.store.models import Base
+from central.store.base import Base
 
 
 class Sip2Login(Base):
