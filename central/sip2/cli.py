@@ -83,20 +83,26 @@ def sip2_server_command(obj, host, port, max_connections, idle_timeout, encoding
 @click.argument("login_user", required=False)
 @click.option("--station", "station_id", default=None, help="The station (kiosk id) its transactions belong to; "
                                                              "made when it does not exist.")
+@click.option("--school", "school_code", default=None,
+              help="The school's code the station belongs to (needed when the district has several schools).")
 @click.option("--location", default=None, help="A location code for the station (sent back in the 98).")
 @click.option("--password-env", default=None, metavar="VAR",
               help="Take the password from this environment variable instead of generating one.")
 @click.option("--demo", is_flag=True, help="Make (or repair) the demo login instead: demo-sip2 / demo-sip2-password.")
 @click.pass_obj
-def create_sip2_login_command(obj, login_user, station_id, location, password_env, demo) -> None:
+def create_sip2_login_command(obj, login_user, station_id, school_code, location, password_env, demo) -> None:
     """Add a SIP2 login for a self-check and print its password (shown only this once)."""
     from central.sip2.logins import LoginError, create_login, ensure_demo_login
 
     db = _database(obj)
     now = SystemClock().now()
     if demo:
-        made = ensure_demo_login(db, now)
-        click.echo(f"Demo SIP2 login: user {made.login_user}, password {made.password}, station {made.station_id}.")
+        try:
+            made = ensure_demo_login(db, now)
+        except LoginError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Demo SIP2 login: user {made.login_user}, password {made.password}, station {made.station_id} "
+                   f"at school {made.school}.")
         return
     if not login_user or not station_id:
         raise click.UsageError("Give the login user and --station (or use --demo).")
@@ -106,10 +112,11 @@ def create_sip2_login_command(obj, login_user, station_id, location, password_en
         if not password:
             raise click.ClickException(f"The environment variable {password_env} is not set.")
     try:
-        made = create_login(db, now, login_user, station_id, password=password, location_code=location)
+        made = create_login(db, now, login_user, station_id, password=password, location_code=location,
+                            school=school_code)
     except LoginError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"SIP2 login '{made.login_user}' created for station '{made.station_id}'.")
+    click.echo(f"SIP2 login '{made.login_user}' created for station '{made.station_id}' at school {made.school}.")
     if password is None:
         click.echo("Its password (write it down, it is not shown again):")
         click.echo(made.password)

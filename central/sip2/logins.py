@@ -16,8 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from central.store.db import Database
-from central.store.models import Kiosk
-from central.store.models import Sip2Login
+from central.store.models import Kiosk, School, Sip2Login
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 DEMO_USER, DEMO_PASSWORD, DEMO_STATION = "demo-sip2", "demo-sip2-password", "demo-sip2-1"
@@ -36,6 +35,7 @@ class CreatedLogin:
     password: str
     station_id: str
     created: bool = True
+    school: str = ""  # the station's school code
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,38 @@ class CheckedLogin:
     location_code: str | None
 
 
-def _station(session, station_id: str, name: str) -> None:
-    from central.api.routes import token_hash
+def _school(session, code: str | None) -> School:
+    # The school named, or the district's only one; a SIP2 station belongs to a school like every station.
+    schools = session.scalars(sa.select(School).order_by(School.id)).all()
+    if code:
+        found = [school for school in schools if school.code == code.strip().lower()]
+        if not found:
+            known = ", ".join(school.code for school in schools) or "none yet"
+            raise LoginError(f"There is no school '{code}' (schools: {known}).")
+        return found[0]
+    if len(schools) == 1:
+        return schools[0]
+    if not schools:
+        raise LoginError("There is no school yet: add one with `central create-school CODE NAME` first.")
+    raise LoginError(f"This district has {len(schools)} schools ({', '.join(s.code for s in schools)}): "
+                     f"say which one with --school.")
 
-    if session.get(Kiosk, station_id) is None:
-        # The station never uses the REST API: its token is random and thrown away at once.
-        session.add(Kiosk(id=station_id, name=name, token_hash=token_hash(secrets.token_urlsafe(32))))
+
+def _station(session, station_id: str, name: str, school: School) -> Kiosk:
+    station = session.get(Kiosk, station_id)
+    if station is None:
+        # A SIP2 station never uses the REST API (kind sip2, no token): the API refuses every station but a kiosk.
+        station = Kiosk(id=station_id, name=name[:120], school_id=school.id, kind="sip2", token_hash=None)
+        session.add(station)
         session.flush()  # the station row first: the login refers to it, and no relationship orders the two
+        return station
+    if station.kind != "sip2":
+        # A kiosk numbers its own events and a desk is the librarians'; sharing their numbering would collide.
+        raise LoginError(f"The station '{station_id}' is a {station.kind}, not a SIP2 station: give the SIP2 "
+                         f"login a station id of its own.")
+    if station.school_id != school.id:
+        raise LoginError(f"The SIP2 station '{station_id}' belongs to another school than '{school.code}'.")
+    return station
 
 
 def _check_user(login_user: str) -> str:
@@ -64,34 +89,55 @@ def _check_user(login_user: str) -> str:
 
 
 def create_login(db: Database, now: datetime, login_user: str, station_id: str, *, password: str | None = None,
-                 location_code: str | None = None, station_name: str | None = None) -> CreatedLogin:
-    """Add a SIP2 login for ``station_id`` (made as a station when it does not exist yet)."""
+                 location_code: str | None = None, station_name: str | None = None,
+                 school: str | None = None) -> CreatedLogin:
+    """Add a SIP2 login for ``station_id`` at ``school`` (a code; the district's only school when None).
+
+    The station is made as a kiosks-table row of kind ``sip2`` when it does not exist yet; an existing
+    station must be a SIP2 station of that school. LoginError says what is wrong.
+    """
     user = _check_user(login_user)
+    station_id = (station_id or "").strip()
+    if not station_id or len(station_id) > _MAX_USER or not station_id.isprintable():
+        raise LoginError(f"A station id is 1 to {_MAX_USER} printable characters (for example 'selfcheck-1').")
     if password is not None and (len(password) < 8 or any(c in password for c in "|\r\n")):
         raise LoginError("A SIP2 password has at least 8 characters and no '|' or line breaks.")
     password = password or secrets.token_urlsafe(18)
     with db.writer() as session, session.begin():
         if session.scalar(sa.select(Sip2Login.id).where(Sip2Login.login_user == user)) is not None:
             raise LoginError(f"A SIP2 login '{user}' already exists.")
-        _station(session, station_id, station_name or f"SIP2 self-check {user}")
+        at = _school(session, school)
+        _station(session, station_id, station_name or f"SIP2 self-check {user}", at)
         session.add(Sip2Login(login_user=user, password_hash=HASHER.hash(password), station_id=station_id,
                               location_code=location_code, enabled=True, created_at=now))
-    return CreatedLogin(user, password, station_id)
+    return CreatedLogin(user, password, station_id, school=at.code)
 
 
 def ensure_demo_login(db: Database, now: datetime) -> CreatedLogin:
-    """The demo's login (demo-sip2 / demo-sip2-password for station demo-sip2-1), made or repaired; safe to repeat."""
+    """The demo's login (demo-sip2 / demo-sip2-password for station demo-sip2-1 at the district's first school),
+    made or repaired; safe to repeat. LoginError when the database has no school yet (seed the demo first)."""
     with db.writer() as session, session.begin():
         login = session.scalars(sa.select(Sip2Login).where(Sip2Login.login_user == DEMO_USER)).first()
         if login is not None and _matches(login.password_hash, DEMO_PASSWORD) and login.enabled:
-            return CreatedLogin(DEMO_USER, DEMO_PASSWORD, login.station_id, created=False)
-        _station(session, DEMO_STATION, "Demo SIP2 self-check")
+            station = session.get(Kiosk, login.station_id)
+            return CreatedLogin(DEMO_USER, DEMO_PASSWORD, login.station_id, created=False,
+                                school=station.school.code)
+        first = session.scalars(sa.select(School).order_by(School.id)).first()
+        if first is None:
+            raise LoginError("There is no school yet: run `central seed-demo` before making the demo SIP2 login.")
+        station = session.get(Kiosk, DEMO_STATION)
+        if station is None or station.kind == "sip2":
+            at = station.school if station is not None else first
+            _station(session, DEMO_STATION, "Demo SIP2 self-check", at)
+        else:
+            raise LoginError(f"The station '{DEMO_STATION}' exists and is a {station.kind}, not a SIP2 station.")
         if login is None:
             session.add(Sip2Login(login_user=DEMO_USER, password_hash=HASHER.hash(DEMO_PASSWORD),
                                   station_id=DEMO_STATION, location_code="DEMO", enabled=True, created_at=now))
         else:
             login.password_hash, login.enabled = HASHER.hash(DEMO_PASSWORD), True
-    return CreatedLogin(DEMO_USER, DEMO_PASSWORD, DEMO_STATION)
+        code = at.code
+    return CreatedLogin(DEMO_USER, DEMO_PASSWORD, DEMO_STATION, school=code)
 
 
 def _matches(stored: str, password: str) -> bool:

@@ -92,7 +92,7 @@ def _build_central(settings: CentralSettings, context: BackendContext) -> Backen
 def _parse_sip2(r: Reader, env: Mapping[str, str], demo: bool):
     from kiosk.backends.sip2 import parse_settings
 
-    return parse_settings(r.table, f"{r.source}: [{r.section}]", env)
+    return parse_settings(r.table, f"{r.source}: [{r.section}]", env, demo=demo)
 
 
 def _build_sip2(settings, context: BackendContext) -> Backend:

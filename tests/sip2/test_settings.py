@@ -75,3 +75,42 @@ def test_other_delimiters_and_encodings_are_accepted():
     """GIVEN FOLIO's '^' delimiter and the latin-1 encoding WHEN parsed THEN both are taken."""
     s = parse(delimiter="^", encoding="latin-1")
     assert (s.delimiter, s.encoding) == ("^", "latin-1")
+
+
+def _example_sip2_section() -> str:
+    """The commented-out [backend] kind = "sip2" example of config/kiosk.example.toml, uncommented once."""
+    from tests.conftest import ROOT
+
+    lines = (ROOT / "config" / "kiosk.example.toml").read_text(encoding="utf-8").splitlines()
+    start = lines.index('# kind = "sip2"') - 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("# no_block"))
+    return "\n".join(line[2:] for line in lines[start:end + 1])
+
+
+def test_the_example_config_s_sip2_section_parses_and_explains_every_key():
+    """GIVEN the sip2 [backend] example in config/kiosk.example.toml WHEN uncommented and parsed THEN it is valid;
+    AND every key the settings know appears in it, written or commented out, with its explanation."""
+    import tomllib
+
+    text = _example_sip2_section()
+    table = tomllib.loads(text)["backend"]
+    s = parse_settings(table, "config/kiosk.example.toml", env=ENV)
+    assert (s.host, s.port, s.login_user, s.encoding, s.no_block) == ("sip2.district.org", 6001, "kiosk-library-1",
+                                                                       "cp850", True)
+    from kiosk.backends.sip2.settings import KNOWN_KEYS
+
+    mentioned = {line.lstrip("# ").split(" =")[0] for line in text.splitlines() if " = " in line}
+    assert KNOWN_KEYS <= mentioned, KNOWN_KEYS - mentioned
+
+
+def test_port_env_replaces_the_port_and_the_demo_password_is_only_a_demo_default():
+    """GIVEN port_env naming a set variable WHEN parsed THEN that port is used; GIVEN no password in the environment
+    WHEN parsed in demo mode THEN the demo login's password is used, and outside demo mode the key is named."""
+    from kiosk.backends.sip2.settings import DEMO_PASSWORD
+
+    table = {**BASE, "port_env": "SIP2_PORT"}
+    assert parse_settings(table, "k.toml", env={**ENV, "SIP2_PORT": "7001"}).port == 7001
+    assert parse_settings(table, "k.toml", env=ENV).port == 6001
+    assert parse_settings(BASE, "k.toml", env={}, demo=True).password == DEMO_PASSWORD
+    with pytest.raises(ConfigError, match="password_env names the environment variable KIOSK_SIP2_PASSWORD"):
+        parse_settings(BASE, "k.toml", env={})

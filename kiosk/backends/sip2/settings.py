@@ -11,6 +11,7 @@ A school's kiosk talking to its Koha, Destiny or Evergreen server::
     kind = "sip2"
     host = "sip2.district.org"
     port = 6001
+    port_env = "KIOSK_SIP2_PORT"           # optional: a variable that, when set, replaces port
     login_user = "kiosk-library-1"
     password_env = "KIOSK_SIP2_PASSWORD"   # the variable that holds the SIP2 login password
     location_code = "LIB1"                 # CP in the login, AP in each checkin
@@ -36,6 +37,9 @@ from kiosk.config_reader import ConfigError
 
 DEFAULT_PORT = 6001
 DEFAULT_PASSWORD_ENV = "KIOSK_SIP2_PASSWORD"
+# The password of the central server's demo login (`central create-sip2-login --demo`), used only when
+# [demo] enabled = true and the environment sets none, as the central backend does with its demo token.
+DEMO_PASSWORD = "demo-sip2-password"
 TERMINATORS = {"CR": "\r", "CRLF": "\r\n", "\r": "\r", "\r\n": "\r\n"}
 ENCODINGS = ("cp850", "utf-8", "latin-1", "cp1252", "ascii")
 # Characters that can never separate fields: letters and digits start field codes, and line ends
@@ -43,7 +47,7 @@ ENCODINGS = ("cp850", "utf-8", "latin-1", "cp1252", "ascii")
 _BAD_DELIMITERS = set("\r\n\0 ")
 
 KNOWN_KEYS = {
-    "kind", "host", "port", "login_user", "password_env", "location_code", "institution_id",
+    "kind", "host", "port", "port_env", "login_user", "password_env", "location_code", "institution_id",
     "terminal_password_env", "encoding", "delimiter", "terminator", "checksum", "sequence", "tls",
     "tls_ca_file", "tls_verify", "connect_timeout_seconds", "timeout_seconds", "retries", "no_block",
     "strict",
@@ -135,11 +139,12 @@ class _Table:
         return float(value)
 
 
-def _secret(t: _Table, key: str, default_env: str | None, env: Mapping[str, str], required: bool) -> str:
+def _secret(t: _Table, key: str, default_env: str | None, env: Mapping[str, str], required: bool,
+            fallback: str = "") -> str:
     if key not in t.table and default_env is None:
         return ""
     name = t.text(key, default_env)
-    value = env.get(name, "")
+    value = env.get(name, "") or fallback
     if required and not value:
         t.fail(key, f"names the environment variable {name}, which is not set: set it to the SIP2 login password")
     if any(c in value for c in "|\r\n"):
@@ -161,8 +166,26 @@ def _encoding(t: _Table) -> str:
     return names[canonical]
 
 
-def parse_settings(table: Any, where: str, env: Mapping[str, str] | None = None) -> Sip2Settings:
-    """Read a ``[backend]`` table of kind "sip2" into Sip2Settings; ConfigError names the key on any mistake."""
+def _port(t: _Table, env: Mapping[str, str]) -> int:
+    port = t.whole("port", DEFAULT_PORT, 1, 65535)
+    if "port_env" not in t.table:
+        return port
+    name = t.text("port_env")
+    raw = env.get(name, "").strip()
+    if not raw:
+        return port
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        t.fail("port_env", f"names the environment variable {name}, whose value '{raw[:20]}' is not a port "
+                           f"number from 1 to 65535")
+    return int(raw)
+
+
+def parse_settings(table: Any, where: str, env: Mapping[str, str] | None = None, *,
+                   demo: bool = False) -> Sip2Settings:
+    """Read a ``[backend]`` table of kind "sip2" into Sip2Settings; ConfigError names the key on any mistake.
+
+    ``demo`` ([demo] enabled = true) lets the password default to the central server's demo login's.
+    """
     env = os.environ if env is None else env
     t = _Table(table, where)
     for secret in ("password", "terminal_password"):
@@ -191,9 +214,10 @@ def parse_settings(table: Any, where: str, env: Mapping[str, str] | None = None)
         ca_file = str(Path(ca_file).expanduser())
     settings = Sip2Settings(
         host=host,
-        port=t.whole("port", DEFAULT_PORT, 1, 65535),
+        port=_port(t, env),
         login_user=t.text("login_user"),
-        password=_secret(t, "password_env", DEFAULT_PASSWORD_ENV, env, required=True),
+        password=_secret(t, "password_env", DEFAULT_PASSWORD_ENV, env, required=True,
+                         fallback=DEMO_PASSWORD if demo else ""),
         location_code=t.text("location_code", "", empty_ok=True),
         institution_id=t.text("institution_id", "", empty_ok=True),
         terminal_password=_secret(t, "terminal_password_env", None, env, required=False),

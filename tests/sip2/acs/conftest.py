@@ -1,5 +1,6 @@
-"""Fixtures for the central server's SIP2 server: a migrated database (SQLite and the real PostgreSQL) with the
-small known library, a SIP2 login, the server on a loopback port, and a raw SIP2 client built on pysip2's codec."""
+"""Fixtures for the central server's SIP2 server: the central tests' migrated database (SQLite and the real
+PostgreSQL) with their small known library at its school, a SIP2 login, the server on a loopback port, and a raw
+SIP2 client built on pysip2's codec."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,58 +9,31 @@ import ssl
 
 import pytest
 
-from central.clock import FixedClock
-from central.store.db import Database
-from central.store.migrate import upgrade
 from central.store.models import Patron
 from central.sip2.connection import Limits
 from central.sip2.logins import create_login
 from central.sip2.server import ServerSettings, Sip2Server
-from tests.central.conftest import MONDAY, SCHOOL_TZ
+# The central server's fixtures: the migrated database on SQLite (a copy of a migrated template) and on the
+# real PostgreSQL (dropped afterwards), and the clock stopped on Monday 2025-10-06 09:30 school time.
+from tests.central.conftest import (MONDAY, SCHOOL_TZ, clock, database, database_url,  # noqa: F401
+                                    sqlite_template)
 from tests.central.library import build_small_library, patron_barcode
 
-LOGIN, PASSWORD, STATION = "selfcheck-1", "correct horse battery", "k1"
+LOGIN, PASSWORD, STATION = "selfcheck-1", "correct horse battery", "selfcheck-k1"
 JOSE = patron_barcode(20)
 NOW18 = "20251006    093000"  # Monday 09:30 at the school, when the server's clock stands
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request, tmp_path):
-    """The migrated database on SQLite or on the real PostgreSQL server (dropped again afterwards)."""
-    url = f"sqlite:///{tmp_path / 'central.db'}" if request.param == "sqlite" else \
-        request.getfixturevalue("postgres_url")
-    db = Database(url)
-    upgrade(db.engine)
-    yield db
-    db.dispose()
-    if request.param == "postgresql":
-        _drop(url)
-
-
-def _drop(url: str) -> None:
-    """Drop a test's PostgreSQL database: a hundred of them left behind make the server's files slow to delete."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    """The server's clock, stopped on Monday 2025-10-06 09:30 school time."""
-    return FixedClock(tz=SCHOOL_TZ, moment=MONDAY)
-
-
 @pytest.fixture
 def library(database, clock):
-    """The small known library, plus José Núñez (an accented name), and a SIP2 login for station k1."""
+    """The small library (one school, "test"), plus José Núñez (an accented name) at that school, and a SIP2
+    login whose station is a kiosks-table row of kind sip2 at the school."""
     with database.writer() as session, session.begin():
         lib = build_small_library(session, clock)
         session.add(Patron(barcode=JOSE, first_name="José", last_name="Núñez", patron_type="student", grade="2",
-                           homeroom="Room 4", expires_on=dt.date(2026, 8, 31), language="es"))
-    create_login(database, clock.now(), LOGIN, STATION, password=PASSWORD, location_code="MAIN-1")
+                           homeroom="Room 4", expires_on=dt.date(2026, 8, 31), language="es",
+                           school_id=lib.school_id))
+    create_login(database, clock.now(), LOGIN, STATION, password=PASSWORD, location_code="MAIN-1", school="test")
     return lib
 
 
