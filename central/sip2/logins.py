@@ -1,5 +1,8 @@
 """Creating and checking SIP2 logins; the demo's login, made idempotently.
 
+Each login's station is a kiosks-table row of kind ``sip2`` at a school, with no API token (the REST
+API refuses every station that is not a kiosk); it is never a kiosk's or a desk's row, whose event
+numbering it would share. The demo login's station is at the district's first school.
 Passwords are hashed with argon2id. The cost is OWASP's minimum (19 MiB, two passes): a login is
 checked once per connection, and twenty self-checks reconnecting at once must not need a gigabyte.
 A password is generated when none is given, so a weak one is never the default.
