@@ -16,7 +16,6 @@ from tests.central.conftest import MONDAY, SQLITE_ONLY, Kiosk as KioskClient
 from tests.central.staff import StaffClient, add_staff, text_of
 from tests.central.test_sync_batch import ev, send, statuses
 
-pytestmark = SQLITE_ONLY  # pages and permissions: the dialect changes nothing (the rules are tested on both)
 
 
 def make_every_exception(kiosk, other_kiosk, library) -> None:
@@ -67,6 +66,7 @@ def exception(database, exception_id: int) -> CirculationException:
         return session.get(CirculationException, exception_id)
 
 
+@SQLITE_ONLY
 def test_every_rule_a_real_offline_batch_trips_is_listed_in_words(staff, every_exception, database, library):
     """GIVEN offline batches from two kiosks that trip every rule of the conflict table (C1-C8, C10, C11) WHEN the
     librarian opens the exceptions page THEN each is listed once with its sentence, what to check, its kiosk's name,
@@ -98,6 +98,7 @@ def text_of_html(fragment: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
 
 
+@SQLITE_ONLY
 def test_the_filters_choose_by_state_kiosk_and_rule(staff, every_exception, database):
     """GIVEN every rule tripped, one resolved WHEN the list is filtered THEN open hides the resolved one, resolved
     shows only it, all shows it after the open ones, and kiosk and rule filters keep only theirs."""
@@ -117,6 +118,7 @@ def test_the_filters_choose_by_state_kiosk_and_rule(staff, every_exception, data
     assert client.get("/exceptions?kiosk=k1&status=bogus").get_data(as_text=True).count('<tr id="exception-') == 13
 
 
+@SQLITE_ONLY
 def test_resolve_needs_a_note_keeps_it_and_is_done_once_when_posted_twice(staff, every_exception, database):
     """GIVEN an open exception WHEN resolved with no note, or one over 1000 characters THEN refused in words and still
     open; WHEN resolved with a note, and the same form posted again THEN resolved once by the librarian with the
@@ -151,6 +153,7 @@ def test_resolve_needs_a_note_keeps_it_and_is_done_once_when_posted_twice(staff,
     assert exception(database, target).resolution_note == "Found it on the shelf, 597.3 GIB."
 
 
+@SQLITE_ONLY
 def test_a_librarian_reopens_a_resolved_exception_and_its_history_keeps_the_note(staff, every_exception, database):
     """GIVEN an exception the technician resolved WHEN the technician tries to reopen it THEN 403; WHEN the librarian
     reopens it THEN it is open again, nothing was deleted, and its page's history shows the resolution with its note
@@ -173,6 +176,7 @@ def test_a_librarian_reopens_a_resolved_exception_and_its_history_keeps_the_note
         assert session.scalar(sa.select(sa.func.count()).select_from(CirculationException)) == 14
 
 
+@SQLITE_ONLY
 def test_read_only_may_look_but_not_resolve(staff, every_exception, database):
     """GIVEN a read-only account WHEN it opens the page THEN it sees the exceptions without a resolve form; WHEN it
     posts a resolve anyway THEN 403 and the exception stays open."""
@@ -201,6 +205,7 @@ def hill(app, database, clock, library):
             sa.select(CirculationException.id).where(CirculationException.kiosk_id == "h1"))}
 
 
+@SQLITE_ONLY
 def test_each_school_sees_its_own_kiosks_exceptions_and_the_district_admin_all(app, staff, hill, library, kiosk,
                                                                                database):
     """GIVEN an exception at Hill's kiosk and one at the test school's WHEN the test school's librarian and
@@ -230,6 +235,7 @@ def test_each_school_sees_its_own_kiosks_exceptions_and_the_district_admin_all(a
     assert 'href="/exceptions"' in staff["librarian"].get("/").get_data(as_text=True)
 
 
+@SQLITE_ONLY
 def test_a_spanish_speaking_librarian_reads_every_rule_in_spanish(app, database, clock, library, every_exception):
     """GIVEN every rule tripped and a librarian whose language is Spanish WHEN she opens the page THEN each rule's
     sentence and what to check are in Spanish, and resolving says so in Spanish."""
@@ -246,6 +252,7 @@ def test_a_spanish_speaking_librarian_reads_every_rule_in_spanish(app, database,
     assert "La excepción está resuelta." in text_of(done)
 
 
+@SQLITE_ONLY
 def test_a_rule_code_the_page_does_not_know_is_shown_as_the_code(staff, database, library, clock):
     """GIVEN an exception with a rule code no table names (a SIP2 server's own, say) WHEN the page opens THEN the row
     shows the code itself, and it can be resolved like any other."""
@@ -261,7 +268,22 @@ def test_a_rule_code_the_page_does_not_know_is_shown_as_the_code(staff, database
     assert exception(database, target).resolution_note == "SIP2 link checked."
 
 
+@SQLITE_ONLY
 def test_a_missing_exception_is_not_found(staff):
     """GIVEN no exception 999 WHEN it is opened or resolved THEN 404 in words."""
     assert staff["librarian"].get("/exceptions/999").status_code == 404
     assert staff["librarian"].post("/exceptions/999/resolve", {"note": "x"}, page="/exceptions").status_code == 404
+
+
+def test_the_page_and_resolving_work_on_both_databases(staff, every_exception, database):
+    """GIVEN every rule tripped, on SQLite and on PostgreSQL WHEN the librarian lists all, filters by rule, resolves
+    one and reopens it THEN the list, the filter, the open count and the stored resolution agree on both."""
+    client = staff["librarian"]
+    target = every_exception["clock_skew_ambiguous"]
+    assert client.get("/exceptions?status=all").get_data(as_text=True).count('<tr id="exception-') == 14
+    client.post(f"/exceptions/{target}/resolve", {"note": "On the shelf."}, page="/exceptions")
+    assert exception(database, target).resolution_note == "On the shelf."
+    resolved = client.get("/exceptions?status=resolved&rule=clock_skew_ambiguous").get_data(as_text=True)
+    assert resolved.count('<tr id="exception-') == 1 and "Open exceptions: 13" in resolved
+    client.post(f"/exceptions/{target}/reopen", page=f"/exceptions/{target}")
+    assert exception(database, target).resolved_at is None
