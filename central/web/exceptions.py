@@ -127,12 +127,18 @@ class Shown:
             return None
 
 
+def _other_patron(row: CirculationException) -> str | None:
+    """The barcode of the other patron a conflict rule names (the one whose loan it closed or kept), if any."""
+    value = row.detail.get("other_patron_barcode") if isinstance(row.detail, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def _shown(session, rows: list[CirculationException]) -> list[Shown]:
     """Each exception with its kiosk, item, title and patrons, in one query per kind of record."""
     kiosk_ids = {r.kiosk_id for r in rows if r.kiosk_id}
     item_codes = {r.item_barcode for r in rows if r.item_barcode}
-    others = {r.detail.get("other_patron_barcode") for r in rows if isinstance(r.detail, dict)}
-    patron_codes = ({r.patron_barcode for r in rows if r.patron_barcode} | others) - {None}
+    others = {_other_patron(r) for r in rows} - {None}
+    patron_codes = {r.patron_barcode for r in rows if r.patron_barcode} | others
     names = {r.resolved_by for r in rows if r.resolved_by}
     kiosks = {k.id: k for k in session.scalars(sa.select(Kiosk).where(Kiosk.id.in_(kiosk_ids)))}
     items = {i.barcode: i for i in session.scalars(sa.select(Item).where(Item.barcode.in_(item_codes)))}
@@ -144,9 +150,8 @@ def _shown(session, rows: list[CirculationException]) -> list[Shown]:
     shown = []
     for row in rows:
         item = items.get(row.item_barcode)
-        other = row.detail.get("other_patron_barcode") if isinstance(row.detail, dict) else None
         shown.append(Shown(row, kiosks.get(row.kiosk_id), item, titles.get(item.title_id) if item else None,
-                           patrons.get(row.patron_barcode), patrons.get(other),
+                           patrons.get(row.patron_barcode), patrons.get(_other_patron(row)),
                            staff.get(row.resolved_by, row.resolved_by)))
     return shown
 
