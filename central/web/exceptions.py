@@ -21,7 +21,7 @@ from central.web import forms, policy
 from central.web.i18n import t, translate
 
 bp = Blueprint("exceptions", __name__, url_prefix="/exceptions")
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # a row is several lines tall: fifty is already a long page
 NOTE_LIMIT = 1000
 STATUSES = ("open", "resolved", "all")
 # Rule code (protocol/API.md, "Conflict rules") -> (what happened and what was decided, what to check).

@@ -287,3 +287,22 @@ def test_the_page_and_resolving_work_on_both_databases(staff, every_exception, d
     assert resolved.count('<tr id="exception-') == 1 and "Open exceptions: 13" in resolved
     client.post(f"/exceptions/{target}/reopen", page=f"/exceptions/{target}")
     assert exception(database, target).resolved_at is None
+
+
+@SQLITE_ONLY
+def test_a_long_list_comes_fifty_at_a_time_newest_first(staff, database, library):
+    """GIVEN 60 open exceptions at one kiosk, one a minute WHEN the page opens THEN the 50 newest are shown with a link
+    to the older ones, which shows the last 10 and a link back."""
+    from datetime import timedelta
+
+    with database.writer() as session, session.begin():
+        session.add_all(CirculationException(kiosk_id="k1", rule="patron_blocked", item_barcode=library.sharks,
+                                             patron_barcode=library.blocked, detail={"sequence": n},
+                                             created_at=MONDAY + timedelta(minutes=n)) for n in range(60))
+    first = staff["librarian"].get("/exceptions")
+    html = first.get_data(as_text=True)
+    assert html.count('<tr id="exception-') == 50 and "Showing 1 to 50 of 60." in text_of(first)
+    assert "event number 59" in html and "event number 9 " not in text_of(first)
+    older = staff["librarian"].get("/exceptions?status=open&page=2")
+    assert older.get_data(as_text=True).count('<tr id="exception-') == 10 and "Newer" in text_of(older)
+    assert "event number 0" in text_of(older)
