@@ -8,7 +8,7 @@ from flask import current_app
 
 from drivers.errors import DeviceError
 from kiosk.i18n import t
-from kiosk.receipts import test_receipt
+from kiosk.session.receipts import test_receipt
 
 log = logging.getLogger("kiosk.staff")
 

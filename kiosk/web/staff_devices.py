@@ -13,12 +13,12 @@ import re
 from flask import get_template_attribute, jsonify, redirect, render_template, request, url_for
 
 from drivers.registry import KINDS, drivers_for
-from kiosk.api import kiosk
-from kiosk.device_forms import FormProblem, check, fields_for, form_values, section_from_form
-from kiosk.device_settings import override_path, save_override
+from kiosk.web.screen import kiosk
+from kiosk.hardware.forms import FormProblem, check, fields_for, form_values, section_from_form
+from kiosk.hardware.settings import override_path, save_override
 from kiosk.i18n import t
-from kiosk.printer_desk import printer_desk
-from kiosk.staff import _lang, bp, staff_only, unlocked
+from kiosk.hardware.printer_desk import printer_desk
+from kiosk.web.guard import _lang, bp, staff_only, unlocked
 
 log = logging.getLogger("kiosk.staff")
 NEW_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -50,7 +50,7 @@ def page_data(lang: str) -> dict:
     """Everything the device page shows."""
     k = kiosk()
     return {"cards": _cards(), "scans": k.devices.scans.recent(), "found": k.found.snapshot(),
-            "notes": k.devices.pads.notes(), "printer": printer_desk().view(lang, k.devices.printer() is not None),
+            "notes": k.pads.notes(), "printer": printer_desk().view(lang, k.devices.printer() is not None),
             "overrides_problem": k.config.overrides_problem, "lock_after": k.config.staff.lock_after_seconds,
             "names": [s.name for s in k.devices.sections()]}
 

@@ -3,10 +3,11 @@
 * Each complete item newly on the pad acts like a scan of its barcode (once while it stays).
 * A multi-part item (book + CD) with parts missing is not scanned: the student is asked to put
   every part on the pad ("This set has 2 of 3 parts ...").
-* A security bit changes only after the backend's yes is committed in the journal: cleared
-  after a checkout, set after a checkin. When the backend did not answer, the row stays pending
-  and the change waits for the sync worker's ack; if the item has left the pad by then, staff are
-  told ("item X left with its security still on").
+* A security bit changes only after a yes is committed in the journal: the backend's answer, or
+  the offline policy's decision journaled with the event (the student was told it is theirs):
+  cleared after a checkout, set after a checkin. When nothing was decided yet (a live send not
+  answered in time, with no offline decision), the change waits for the sender's answer; if the item
+  has left the pad by then, staff are told ("item X left with its security still on").
 """
 from __future__ import annotations
 
@@ -16,28 +17,41 @@ from collections import deque
 from collections.abc import Callable
 
 from drivers.events import TagsChanged
+from kiosk.hub import DEVICE_RESTARTED, INPUT, SETTLED
 from kiosk.i18n import t
 
 log = logging.getLogger("kiosk.devices")
 
 SECURED_AFTER = {"checkout": False, "checkin": True}
-PENDING_STATES = ("unanswered", "offline", "rejected")
+COMMITTED_STATES = ("acked", "offline")  # a yes is in the journal
+PENDING_STATES = ("unanswered",)
 
 
 class PadRouter:
     """Turns TagsChanged into scans and keeps security bits in step with the journal."""
 
-    def __init__(self, clock, pad_of: Callable[[str], object | None], scan_log, lang: str = "en"):
+    def __init__(self, clock, *, hub, session, journal, pad_of: Callable[[str], object | None], scan_log,
+                 lang: str = "en"):
         self.clock = clock
+        self.session = session
+        self.hub = hub
         self.pad_of = pad_of  # pad name -> the running pad device (it may have been restarted)
         self.scan_log = scan_log
         self.lang = lang  # the staff screen's language, for the notes
-        self.journal = None  # set by bootstrap: a row may be acked while we were still looking
+        self.journal = journal  # a row may be acked while we were still looking
         self._lock = threading.Lock()
         self._seen: dict[str, set[str]] = {}  # pad -> tag uids on it at the last change
         self._acted: dict[str, set[str]] = {}  # pad -> item ids scanned while they stayed on it
         self._waiting: dict[str, tuple[str, str, bool]] = {}  # event_id -> (pad, item id, secured after)
         self._notes: deque[dict] = deque(maxlen=20)
+        hub.subscribe(INPUT, self._input)
+        hub.subscribe(SETTLED, self.settled)
+        hub.subscribe(DEVICE_RESTARTED, self.forget)
+
+    def _input(self, event) -> None:
+        if isinstance(event, TagsChanged):
+            self.tags_changed(event, self.session)
+            self.hub.changed("scans")
 
     def forget(self, pad: str) -> None:
         """The pad was restarted: whatever is on it counts as new."""
@@ -91,19 +105,20 @@ class PadRouter:
         secured = SECURED_AFTER.get(outcome.type)
         if secured is None:
             return
-        if outcome.state == "acked":
+        if outcome.state in COMMITTED_STATES:
             self._set_security(source, item_id, uids, secured)
         elif outcome.state in PENDING_STATES and outcome.event_id:
             with self._lock:
                 self._waiting[outcome.event_id] = (source, item_id, secured)
-            # The sync worker may have settled the row between the scan's answer and this line.
+            # The sender may have settled the row between the scan's answer and this line.
             row = self.journal.get(outcome.event_id) if self.journal is not None else None
             if row is not None and row.state != "pending":
-                self.settled_event(outcome.event_id, row.state)
+                self.settled(row)
 
-    def settled(self, outcome) -> None:
-        """A circulation outcome was committed (circulator.on_settled): finish a waiting security change."""
-        self.settled_event(outcome.event.event_id, outcome.state)
+    def settled(self, entry) -> None:
+        """The backend's answer to a journal entry was committed (published on the hub): finish a waiting change."""
+        acked = entry.state == "delivered" and entry.outcome is not None and entry.outcome.ok
+        self.settled_event(entry.event_id, "acked" if acked else entry.state)
 
     def settled_event(self, event_id: str, state: str) -> None:
         """The journal row ``event_id`` is now ``state``; if a pad item was waiting for it, act."""

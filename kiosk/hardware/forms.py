@@ -12,7 +12,7 @@ from typing import Any
 
 from drivers.errors import DeviceError
 from drivers.registry import build_device, drivers_for
-from kiosk.device_settings import DeviceSection
+from kiosk.hardware.settings import DeviceSection
 
 # Field name -> "int" or "text". Every field is optional: an empty one means the driver's default.
 FIELD_TYPES = {"url": "text", "baudrate": "int", "host": "text", "port": "int", "path": "text",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.backends.base import Account
+from protocol.wire import Account
 from kiosk.i18n import DEFAULT_LANGUAGE, format_date, format_money, labels, language_name, t
-from protocol.circulation import refusal_message
+from kiosk.outbox.policy import kiosk_refusal
 
 _DONE_KEY = {"checkout": "line.checked_out", "checkin": "line.returned", "renew": "line.renewed_ok"}
 # The reasons the central server writes on fines (central/circulation.py, the sample library).
@@ -16,12 +16,19 @@ def notice_text(notice, lang: str) -> str:
     """The sentence of a (key, values, level) notice in ``lang``."""
     key, values, _level = notice
     if key == "refusal":
-        return refusal_message(values["code"], lang)
+        return refusal_text(values["code"], lang)
+    if key == "identifier_problem":  # protocol.identifiers words it in every language the kiosk speaks
+        return values["error"].message(lang)
     if key == "driver_problem":
         # A driver's own sentence ("the last digit does not match ...") is English; a screen in
         # another language shows its general "could not read" sentence instead of mixing languages.
         return values["problem"] if lang == DEFAULT_LANGUAGE else t(values["fallback"], lang)
     return t(key, lang, **values)
+
+
+def refusal_text(code: str, lang: str) -> str:
+    """A refusal's sentence: the kiosk's own offline refusals, else the shared vocabulary's."""
+    return kiosk_refusal(code, lang).message
 
 
 def fine_reason(reason: str, lang: str) -> str:
@@ -37,12 +44,13 @@ def line_view(line, lang: str, today: dt.date) -> dict:
     if line.status == "ok":
         message = t(line.note, lang) if line.note else t(_DONE_KEY[line.type], lang)
     elif line.status == "refused":
-        message = refusal_message(line.refusal_code or "item_unknown", lang)
+        message = refusal_text(line.refusal_code or "item_unknown", lang)
     else:
         message = t(line.note or "line.rejected", lang)
     return {
         "type": line.type,
         "barcode": line.item_barcode,
+        "event_id": line.event_id,  # the journal's id: staff and tests can follow one line to the server
         "title": line.title or t("line.unknown_title", lang),
         "status": line.status,
         "due_date": line.due_date.isoformat() if line.due_date else None,
@@ -61,7 +69,8 @@ def state_view(session, today: dt.date) -> dict:
     patron = None
     if d.patron is not None:
         first = (d.patron.display_name.split() or [""])[0]
-        patron = {"name": d.patron.display_name, "greeting": t("active.greeting", lang, name=first),
+        greeting = t("active.greeting", lang, name=first) if first else t("active.greeting_no_name", lang)
+        patron = {"name": d.patron.display_name, "greeting": greeting,
                   "can_checkout": d.patron.can_checkout}
     receipts = session.receipts
     seconds_left = max(0, int(settings.idle_timeout_seconds - quiet))

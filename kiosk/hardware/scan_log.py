@@ -20,7 +20,7 @@ class ScanRecord:
     at: str  # ISO-8601 local time of arrival
     source: str  # the device name
     code: str  # masked unless it is an item
-    kind: str  # patron | item | card | unknown
+    kind: str  # patron | item | cover (a book's printed ISBN/EAN) | card | unknown
     symbology: str | None = None
     problem: str | None = None
 
@@ -37,7 +37,7 @@ class ScanLog:
             problem: str | None = None) -> ScanRecord:
         """Remember one scan; the code is masked unless it is a good item barcode."""
         kind = kind or "unknown"
-        shown = code if kind == "item" and not problem else mask_barcode(code or "")
+        shown = code if kind in ("item", "cover") and not problem else mask_barcode(code or "")
         record = ScanRecord(self.clock.now().isoformat(timespec="seconds"), source, shown, kind, symbology, problem)
         with self._lock:
             self._records.appendleft(record)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.backends.base import Patron
-from kiosk.circulation import Outcome
+from protocol.wire import Patron
 
 MODES = ("checkout", "checkin", "renew")
 
@@ -30,8 +29,8 @@ class ScanOutcome:
     type: str | None = None
     ok: bool = False
     decided: bool = False
-    # The journal row behind it: "acked" only once the backend's yes is committed (the item pad
-    # changes a security bit then, never before); "unanswered", "offline", "rejected" = still pending.
+    # What the outbox did: "acked" once the backend's yes is committed, "offline" once the kiosk's own
+    # yes is (the item pad changes a security bit then, never before); "unanswered" = still waiting.
     state: str | None = None
     event_id: str | None = None
 
@@ -57,16 +56,16 @@ class SessionData:
         return SessionData(**{**self.__dict__, "lines": list(self.lines)})
 
 
-def line_for(mode: str, barcode: str, outcome: Outcome, title_of=lambda barcode: "") -> Line:
-    """The list line for a circulation outcome; ``title_of`` looks up a refused book's title."""
-    event_id = outcome.event.event_id
-    if outcome.state == "unanswered":
-        return Line(mode, barcode, "pending", note="line.unanswered", event_id=event_id)
-    if outcome.state == "rejected":
-        return Line(mode, barcode, "error", note="line.rejected", event_id=event_id)
-    result = outcome.result
+def line_for(mode: str, barcode: str, submitted, title_of=lambda barcode: "") -> Line:
+    """The list line for what the outbox did (kiosk.outbox.outbox.Submitted); ``title_of`` finds a title."""
+    event_id = submitted.event.event_id if submitted.event is not None else None
+    if submitted.state == "unanswered":
+        return Line(mode, barcode, "pending", title=title_of(barcode), note="line.unanswered", event_id=event_id)
+    if submitted.state == "parked":
+        return Line(mode, barcode, "error", title=title_of(barcode), note="line.rejected", event_id=event_id)
+    result = submitted.outcome
     line = Line(mode, barcode, "ok" if result.ok else "refused", event_id=event_id,
-                note="line.saved_offline" if outcome.state == "offline" else None)
+                note="line.saved_offline" if submitted.state == "offline" else None)
     if result.loan:
         line.title, line.due_date = result.loan.title, result.loan.due_date
         if result.renewed and mode == "checkout":
@@ -79,6 +78,6 @@ def line_for(mode: str, barcode: str, outcome: Outcome, title_of=lambda barcode:
             line.note = "line.late"
     if not result.ok:
         line.refusal_code = result.refusal.code if result.refusal else "item_unknown"
-        if line.refusal_code != "item_unknown":  # a refused book is easier to find with its title shown
-            line.title = title_of(barcode)
+    if not line.title and (not result.ok or submitted.state == "offline"):
+        line.title = title_of(barcode)  # a refused or offline book is easier to find with its title shown
     return line

@@ -12,6 +12,12 @@ Decisions worth knowing:
   twice: scanners double-read, and the server would treat a second checkout as a renewal.
 - After ``idle_timeout_seconds`` without a touch the session ends and everything about the
   student is forgotten (the journal keeps barcodes, never names).
+- A scan never waits for the network longer than ``[offline] answer_wait_seconds``: sign-ins and
+  titles are asked with that deadline (kiosk.session.lookups) and fall back to the offline policy's
+  caches; checkouts, returns and renewals go through the outbox, which decides at once when the
+  library system is away or older events are still waiting.
+- A book's printed cover barcode (ISBN/EAN) gets "please scan the library sticker" and is never
+  journaled (kiosk.session.classify).
 
 Device threads and HTTP handlers call in. One action runs at a time (``_action``); the screen's
 view is read under a short lock, so a slow backend call never blocks /api/state.
@@ -21,15 +27,20 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 
-from kiosk.backends.base import Backend, BackendRejected, BackendUnavailable, Patron
-from kiosk.circulation import Circulator
+from drivers.events import CardTap, Scan
+from kiosk.backends.port import Backend, BackendAuthRefused, BackendError, BackendRejected, BackendUnavailable
 from kiosk.config import KioskSection
-from kiosk.receipts import ReceiptDesk
-from kiosk.session_data import MODES, Line, ScanOutcome, SessionData, line_for
-from kiosk.session_store import SessionStore
-from protocol.identifiers import IdentifierError, IdentifierRules, classify, mask_barcode, normalize_card_uid
+from kiosk.hub import INPUT, SETTLED, Hub
+from kiosk.outbox.outbox import Outbox
+from kiosk.outbox.policy import OfflinePolicy
+from kiosk.session.classify import Classifier
+from kiosk.session.data import MODES, Line, ScanOutcome, SessionData, line_for
+from kiosk.session.lookups import Lookups, LookupTimeout
+from kiosk.session.receipts import ReceiptDesk
+from kiosk.session.store import SessionStore
+from protocol.identifiers import mask_barcode
+from protocol.wire import CheckinRequest, CheckoutRequest, IdentifyOutcome, IdentifyRequest, Patron, RenewRequest
 
 log = logging.getLogger("kiosk.session")
 
@@ -40,14 +51,33 @@ MAX_PIN_TRIES = 3
 class Session(SessionStore):
     """The kiosk's patron session."""
 
-    def __init__(self, *, backend: Backend, circulator: Circulator, rules: IdentifierRules,
-                 settings: KioskSection, clock, receipts: ReceiptDesk,
-                 on_change: Callable[[], None] | None = None, reachability=None):
-        super().__init__(SessionData(lang=settings.languages[0]), clock, on_change, reachability)
-        self.backend, self.circulator, self.rules = backend, circulator, rules
-        self.settings, self.receipts = settings, receipts
+    def __init__(self, *, backend: Backend, outbox: Outbox, policy: OfflinePolicy, classifier: Classifier,
+                 settings: KioskSection, clock, receipts: ReceiptDesk, lookups: Lookups, hub: Hub | None = None,
+                 monitor=None, titles=None):
+        hub = hub or Hub()
+        super().__init__(SessionData(lang=settings.languages[0]), clock, lambda: hub.changed("session"), monitor)
+        self.backend, self.outbox, self.policy, self.classifier = backend, outbox, policy, classifier
+        self.settings, self.receipts, self.lookups = settings, receipts, lookups
+        self.titles = titles  # item barcode -> cached title, or None (the offline item cache)
         self._action = threading.RLock()
         self.ending_since = 0.0
+        hub.subscribe(INPUT, self._input)
+        hub.subscribe(SETTLED, self.settled)
+
+    def _input(self, event) -> None:
+        """A read from a device, delivered by the hub (TagsChanged goes to the item pads instead)."""
+        if isinstance(event, Scan):
+            if event.problem:
+                # Half a barcode is never a code: the student sees why it did not work (English is the
+                # drivers' language; other screens show their own "could not read" sentence).
+                self.notify("driver_problem", problem=event.problem, fallback="scan.unreadable")
+            else:
+                self.scan(event.code, source=event.source)
+        elif isinstance(event, CardTap):
+            if event.problem:
+                self.notify("driver_problem", problem=event.problem, fallback="card.unreadable")
+            else:
+                self.card_tap(event.uid, source=event.source)
 
     # ----- events -------------------------------------------------------------------------
     def scan(self, code: str, source: str = "screen", allow_patron: bool = True) -> ScanOutcome:
@@ -58,31 +88,33 @@ class Session(SessionStore):
         """
         with self._action:
             self._activity()
-            try:
-                ident = classify(code, self.rules)
-            except IdentifierError as exc:
-                log.info("unreadable scan from %s: %s", source, exc)
-                self._set(notice=("scan.unreadable", {}, "error"))
+            read = self.classifier.code(code)
+            if read.kind == "bad":
+                log.info("unreadable scan from %s: %s", source, read.problem)  # masked to 4 characters
+                self._set(notice=("identifier_problem", {"error": read.problem}, "error"))
                 return ScanOutcome()
-            if ident.kind == "patron" and not allow_patron:
+            if read.kind == "cover":
+                log.info("cover barcode (%s) scanned from %s: asked for the library sticker", read.scheme, source)
+                self._set(notice=("scan.cover_barcode", {}, "info"))
+                return ScanOutcome()
+            if read.kind == "patron" and not allow_patron:
                 self._set(notice=("scan.typed_card", {}, "info"))
                 return ScanOutcome()
-            if ident.kind == "patron":
-                self._identify(barcode=ident.code, method="scan")
+            if read.kind == "patron":
+                self._identify(barcode=read.code, method="scan")
                 return ScanOutcome()
-            return self._item(ident.code)
+            return self._item(read.code)
 
     def card_tap(self, uid: str, source: str = "card_reader") -> None:
         """A patron card tapped on the reader."""
         with self._action:
             self._activity()
-            try:
-                uid = normalize_card_uid(uid)
-            except IdentifierError as exc:
-                log.info("unreadable card from %s: %s", source, exc)
+            read = self.classifier.card(uid)
+            if read.kind == "bad":
+                log.info("unreadable card from %s: %s", source, read.problem)
                 self._set(notice=("card.unreadable", {}, "error"))
                 return
-            self._identify(card_uid=uid, method="tap")
+            self._identify(card_uid=read.code, method="tap")
 
     def identify_typed(self, number: str | None, pin: str | None = None) -> None:
         """The number typed on the keypad (and the PIN when the patron has one)."""
@@ -92,15 +124,11 @@ class Session(SessionStore):
             if not number:
                 self._set(notice=("keypad.empty", {}, "error"))
                 return
-            try:
-                ident = classify(number, self.rules)
-            except IdentifierError:
+            read = self.classifier.code(number)
+            if read.kind != "patron":
                 self._set(notice=("keypad.not_a_card", {}, "error"))
                 return
-            if ident.kind != "patron":
-                self._set(notice=("keypad.not_a_card", {}, "error"))
-                return
-            self._identify(barcode=ident.code, pin=pin or None, method="typed")
+            self._identify(barcode=read.code, pin=pin or None, method="typed")
 
     def set_mode(self, mode: str) -> None:
         """Switch between Check out, Return and Renew."""
@@ -213,19 +241,19 @@ class Session(SessionStore):
             self._set(notice=("identify.already", {}, "info"))
             return
         self._set(busy=True)
+        request = IdentifyRequest(barcode=barcode, card_uid=card_uid, pin=pin, method=method)
         try:
-            result = self.backend.identify(barcode=barcode, card_uid=card_uid, pin=pin, method=method, lang=d.lang)
-        except (BackendUnavailable, BackendRejected) as exc:
+            result = self._ask_identify(request, d.lang)
+        except BackendRejected as exc:
             self._set(busy=False)
             self._backend_trouble(exc)
             return
-        self._reachable()
         who = mask_barcode(barcode) if barcode else mask_barcode(card_uid)
         if result.ok:
-            log.info("patron identified by %s: %s", method, who)
+            log.info("patron identified by %s%s: %s", method, " (offline)" if result.offline else "", who)
             if d.state == "active":
                 self._reset_to_idle(keep_receipt=False)  # another student: the first one has gone
-            self._start(result.patron)
+            self._start(result.patron, offline=result.offline)
             return
         code = result.refusal.code if result.refusal else "patron_unknown"
         log.info("identify refused (%s) by %s: %s", code, method, who)
@@ -243,9 +271,22 @@ class Session(SessionStore):
                 self._set(state="idle", pending_id=None)
             self._set(busy=False, notice=("refusal", {"code": code}, "error"))
 
-    def _start(self, patron: Patron) -> None:
+    def _ask_identify(self, request: IdentifyRequest, lang: str) -> IdentifyOutcome:
+        """The backend's answer within the lookup deadline, else the offline policy's from the caches."""
+        if self.reachability is None or self.reachability.online:
+            try:
+                result = self.lookups.ask(lambda: self.backend.identify(request, lang))
+            except (BackendUnavailable, BackendAuthRefused, LookupTimeout) as exc:
+                if self.reachability is not None:
+                    self.reachability.failed(exc)
+            else:
+                self._reachable()
+                return result
+        return self.policy.identify(request, lang)
+
+    def _start(self, patron: Patron, offline: bool = False) -> None:
         lang = patron.language if patron.language in self.settings.languages else self.d.lang
-        notice = None
+        notice = ("identify.offline", {}, "info") if offline else None
         if not patron.can_checkout and patron.refusal:
             notice = ("refusal", {"code": patron.refusal}, "error")
         self.receipts.forget()
@@ -267,30 +308,43 @@ class Session(SessionStore):
                                       reference=uuid.uuid4().hex[:10].upper()))
         d = self.d
         mode = d.mode
-        listed = next((x for x in d.lines if x.item_barcode == barcode and x.type == mode and x.status == "ok"), None)
+        listed = next((x for x in d.lines if x.item_barcode == barcode and x.type == mode
+                       and x.status in ("ok", "pending")), None)
         if listed is not None:
+            # A double read, or a book still waiting for its answer: never sent twice.
             self._set(notice=("scan.already_listed", {}, "info"))
-            return ScanOutcome(mode, True, True, "offline" if listed.note == "line.saved_offline" else "acked",
-                               listed.event_id)
+            state = "unanswered" if listed.status == "pending" else \
+                "offline" if listed.note == "line.saved_offline" else "acked"
+            return ScanOutcome(mode, listed.status == "ok", listed.status == "ok", state, listed.event_id)
         if mode == "checkout" and not d.patron.can_checkout:
             self._add(Line(mode, barcode, "refused", refusal_code=d.patron.refusal or "patron_blocked"))
             return ScanOutcome(mode, False, True)
         self._set(busy=True, notice=None)
-        outcome = self.circulator.perform(mode, item_barcode=barcode, lang=d.lang,
-                                          patron_barcode=d.patron.barcode if d.patron else None)
-        if outcome.state == "unanswered" and self.reachability is not None:
-            self.reachability.failed(outcome.error)
-        elif outcome.decided:
-            self._reachable()
-        line = line_for(mode, barcode, outcome, title_of=self._title)
+        patron = d.patron
+        if mode == "checkout":
+            request = CheckoutRequest(patron_barcode=patron.barcode, item_barcode=barcode)
+        elif mode == "renew":
+            request = RenewRequest(patron_barcode=patron.barcode, item_barcode=barcode)
+        else:
+            request = CheckinRequest(item_barcode=barcode)
+        submitted = self.outbox.submit(request, patron=patron, lang=d.lang)
+        line = line_for(mode, barcode, submitted, title_of=self._title)
         self._add(line)
-        return ScanOutcome(mode, line.status == "ok", outcome.decided or outcome.state == "offline", outcome.state,
-                           outcome.event.event_id)
+        if submitted.event is not None:
+            # The sender may have answered before the line was on the list: bring it up to date.
+            entry = self.outbox.journal.get(submitted.event.event_id)
+            if entry is not None and entry.state != "pending":
+                self.settled(entry)
+        return ScanOutcome(mode, line.status == "ok", submitted.decided or submitted.state == "offline",
+                           submitted.state, submitted.event.event_id if submitted.event else None)
 
     def _title(self, barcode: str) -> str:
-        try:  # best effort
-            item = self.backend.item(barcode, self.d.lang)
-        except (BackendUnavailable, BackendRejected):
+        cached = self.titles(barcode) if self.titles is not None else None
+        if cached or (self.reachability is not None and not self.reachability.online):
+            return cached or ""
+        try:  # best effort, within the lookup deadline
+            item = self.lookups.ask(lambda: self.backend.item(barcode, self.d.lang))
+        except (BackendError, LookupTimeout):
             return ""
         return item.title if item else ""
 
@@ -315,8 +369,8 @@ class Session(SessionStore):
         self._replace(SessionData(lang=self.settings.languages[0]))  # a new, empty record: the student is forgotten
 
     def _backend_trouble(self, exc) -> None:
-        if self.reachability is not None:
-            self.reachability.failed(getattr(exc, "detail", "") or str(exc))
+        if self.reachability is not None and isinstance(exc, (BackendUnavailable, BackendAuthRefused)):
+            self.reachability.failed(exc)
         key = "backend.down" if isinstance(exc, BackendUnavailable) else "backend.rejected"
         if isinstance(exc, BackendRejected):
             log.error("backend refused the kiosk: %s %s", exc.code, exc.message)

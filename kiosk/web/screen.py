@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kiosk.backends.base import BackendError, BackendUnavailable
+from kiosk.backends.port import BackendError, BackendUnavailable
 from kiosk.i18n import t
-from kiosk.view import account_view, state_view
+from kiosk.session.lookups import LookupTimeout
+from kiosk.web.view import account_view, state_view
 
 bp = Blueprint("kiosk", __name__)
 
@@ -19,17 +20,22 @@ def status_bar(k, lang: str) -> dict:
     """Devices, the journal backlog and the backend, in a few words for the bottom of the screen."""
     devices = k.devices.statuses()
     problems = [name for name, info in devices.items() if info["status"] in ("error", "disconnected")]
-    pending = k.journal.counts()["pending"]
-    reachable = k.reachability.snapshot()["reachable"]
+    counts = k.journal.counts()  # kept counters: one indexed read, however long the journal is
+    pending = counts["pending"]
+    backend = k.monitor.snapshot()
+    reachable = backend["reachable"]
     words = []
-    if reachable is False:
+    if backend["state"] == "token_refused":
+        words.append(t("status.token_refused", lang))
+    elif reachable is False:
         words.append(t("status.offline", lang))
     if pending:
         words.append(t("status.pending", lang, count=pending))
     for name in problems:
         words.append(t("status.device_problem", lang, name=name))
     return {"ok": not words, "text": " · ".join(words) if words else t("status.ready", lang),
-            "pending": pending, "backend_reachable": reachable,
+            "pending": pending, "backend_reachable": reachable, "offline": reachable is False,
+            "parked": counts["parked_open"],
             "devices": [{"name": name, "kind": info["kind"], "status": info["status"],
                          "status_text": t(f"device.status.{info['status']}", lang)} for name, info in devices.items()]}
 
@@ -170,12 +176,17 @@ def api_account():
     if current is None:
         return bad_request("error.no_patron", 409)
     barcode, lang = current
+    if not k.monitor.online:
+        return bad_request("backend.down", 503)  # the account lives on the library computer
     try:
-        account = k.backend.account(barcode, lang)
+        account = k.lookups.ask(lambda: k.backend.account(barcode, lang))
+    except LookupTimeout as exc:
+        k.monitor.failed(exc)
+        return bad_request("backend.down", 503)
     except BackendError as exc:
         k.session.backend_trouble(exc)
         return bad_request("backend.down" if isinstance(exc, BackendUnavailable) else "backend.rejected", 503)
-    k.reachability.ok()
+    k.monitor.succeeded()
     _version, now_on, _quiet = k.session.snapshot()
     if account is None or now_on.patron is None or now_on.patron.barcode != barcode:
         # The session ended (or another student signed in) while the server answered: this
@@ -193,5 +204,5 @@ def health():
     except Exception as exc:  # a broken journal is the one thing that makes the kiosk unhealthy
         return jsonify({"ok": False, "kiosk_id": k.config.kiosk.id, "error": str(exc)}), 503
     return jsonify({"ok": True, "kiosk_id": k.config.kiosk.id, "devices": k.devices.statuses(),
-                    "journal": counts, "backend": k.reachability.snapshot(),
+                    "journal": counts, "backend": k.monitor.snapshot(), "caches": k.caches.freshness(),
                     "background_threads": k.threads_started})

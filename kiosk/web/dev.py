@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify
 
 from drivers.errors import DeviceError
-from kiosk.api import bad_request, body, full_state, kiosk, text_field
+from kiosk.web.screen import bad_request, body, full_state, kiosk, text_field
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
+DRAIN_SECONDS = 10.0  # longest wait for the hub to hand the simulated read to the session
 
 
 @bp.before_request
@@ -29,6 +30,7 @@ def dev_scan():
         scanner.simulate_scan(code)
     except DeviceError as exc:
         return jsonify({"error": {"code": "device", "message": str(exc)}}), 409
+    kiosk().hub.drain(DRAIN_SECONDS)  # the read went through the hub like a real one: answer with its effect
     return jsonify(full_state())
 
 
@@ -45,6 +47,7 @@ def dev_tap():
         reader.simulate_tap(uid)
     except DeviceError as exc:
         return jsonify({"error": {"code": "device", "message": str(exc)}}), 409
+    kiosk().hub.drain(DRAIN_SECONDS)
     return jsonify(full_state())
 
 

@@ -20,13 +20,17 @@ _CLOSE = object()
 class Broker:
     """Fan-out of change notices to SSE subscribers."""
 
-    def __init__(self, max_subscribers: int = 6, queue_size: int = 16):
+    def __init__(self, max_subscribers: int = 6, queue_size: int = 16, hub=None):
         self.max_subscribers = max_subscribers
         self.queue_size = queue_size
         self.version = 0
         self._lock = threading.Lock()
         self._subscribers: list[queue.Queue] = []
         self._closed = False
+        if hub is not None:  # every change notice on the kiosk's hub goes out to the screens
+            from kiosk.hub import CHANGED
+
+            hub.subscribe(CHANGED, self.publish)
 
     def publish(self, topic: str) -> int:
         """Tell every subscriber that ``topic`` changed; returns the new version."""

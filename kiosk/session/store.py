@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from kiosk.session_data import Line, SessionData, line_for
+from kiosk.outbox.outbox import submitted_from
+from kiosk.session.data import Line, SessionData, line_for
 
 
 class SessionStore:
@@ -14,10 +15,10 @@ class SessionStore:
     always read the state while a slow request is running.
     """
 
-    def __init__(self, data: SessionData, clock, on_change: Callable[[], None] | None = None, reachability=None):
+    def __init__(self, data: SessionData, clock, on_change: Callable[[], None] | None = None, monitor=None):
         self.d = data
         self.clock = clock
-        self.reachability = reachability
+        self.reachability = monitor  # kiosk.outbox.monitor.BackendMonitor: every answer or failure is told
         self._on_change = on_change or (lambda: None)
         self._view = threading.Lock()
         self.version = 0
@@ -28,16 +29,20 @@ class SessionStore:
         with self._view:
             return self.version, self.d.copy(), self.clock.monotonic() - self.last_activity
 
-    def settled(self, outcome) -> None:
-        """An event the screen listed as "not yet" was answered (the sync worker re-sent it): update its line.
+    def settled(self, entry) -> None:
+        """The backend answered an event on the list (a journal entry, from the hub): update its line.
 
-        Only the short lock is taken: the sync worker may call this while a scan is in progress.
+        Only the short lock is taken: the sender may call this while a scan is in progress.
         """
         changed = False
         with self._view:
             for index, line in enumerate(self.d.lines):
-                if line.event_id == outcome.event.event_id and line.status in ("pending", "error"):
-                    self.d.lines[index] = line_for(line.type, line.item_barcode, outcome)
+                if line.event_id == entry.event_id and (line.status in ("pending", "error")
+                                                        or line.note == "line.saved_offline"):
+                    updated = line_for(line.type, line.item_barcode, submitted_from(entry))
+                    if updated.status == "ok" and not updated.title:
+                        updated.title = line.title
+                    self.d.lines[index] = updated
                     changed = True
         if changed:
             self._changed()
@@ -76,4 +81,4 @@ class SessionStore:
 
     def _reachable(self) -> None:
         if self.reachability is not None:
-            self.reachability.ok()
+            self.reachability.succeeded()

@@ -1,12 +1,12 @@
 """The DeviceManager: builds the configured devices, starts, stops and restarts them, and routes their events.
 
 Each input device runs its own daemon thread (the drivers own their threads and reconnect
-loops); the manager only starts, stops and listens. Scan -> session.scan, CardTap ->
-session.card_tap, TagsChanged -> kiosk.item_pads, StatusChanged -> the status table, and every
-change is announced (``on_change(topic)``, the SSE broker) so screens follow live. A read with a
-``problem`` (half a barcode, a misread check digit) is shown as that problem, never passed on
-as a code. A device that cannot be built or started shows as ERROR with the driver's sentence;
-it never stops the kiosk.
+loops); the manager only starts, stops and listens. What a device reads (Scan, CardTap,
+TagsChanged) is logged for the staff screen and posted on the kiosk's hub as an input, so the
+driver thread never runs session code; StatusChanged updates the status table; every change is
+announced on the hub (``changed("devices")``, ``changed("scans")``) so screens follow live. A
+device that cannot be built or started shows as ERROR with the driver's sentence; it never
+stops the kiosk.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from typing import Any
 from drivers.events import CardTap, Scan, StatusChanged, TagsChanged
 from drivers.registry import build_device
 from drivers.status import DeviceStatus
-from kiosk.device_settings import DeviceSection
-from kiosk.item_pads import PadRouter
-from kiosk.scan_log import ScanLog
+from kiosk.hardware.settings import DeviceSection
+from kiosk.hub import DEVICE_RESTARTED, INPUT, Hub
+from kiosk.hardware.scan_log import ScanLog
 
 log = logging.getLogger("kiosk.devices")
 
@@ -63,23 +63,26 @@ class DeviceEntry:
 class DeviceManager:
     """Owns the kiosk's devices for the life of the app."""
 
-    def __init__(self, sections: Iterable[DeviceSection] = (), *, build: Callable = build_device,
-                 on_change: Callable[[str], None] | None = None, clock=None, lang: str = "en"):
-        self.on_change = on_change or (lambda topic: None)
+    def __init__(self, sections: Iterable[DeviceSection] = (), *, hub: Hub | None = None,
+                 build: Callable = build_device, clock=None,
+                 describe: Callable[[str], tuple[str, str | None]] | None = None):
+        self.hub = hub or Hub()
+        # The kiosk's one classifier (kiosk.session.classify.Classifier.describe), for the staff list:
+        # a book's barcode is shown whole, anything else (a card, a misread) to its last 4 characters.
+        self.describe = describe or (lambda code: ("unknown", None))
         self.build = build
         self._lock = threading.Lock()
         self._restart_lock = threading.Lock()  # one restart at a time
         self._entries: dict[str, DeviceEntry] = {}
-        self._session = None
+        self._started = False
         self.scans = ScanLog(clock or _WallClock())
-        self.pads = PadRouter(clock or _WallClock(), self._device_of, self.scans, lang)
         for section in sections:
             self._entries[section.name] = self._build(section)
 
     # ----- lifecycle ----------------------------------------------------------------------
-    def start(self, session) -> None:
-        """Start every device, publishing into ``session``."""
-        self._session = session
+    def start(self) -> None:
+        """Start every device; what they read goes to the hub."""
+        self._started = True
         for entry in list(self._entries.values()):
             self._start(entry)
 
@@ -103,10 +106,10 @@ class DeviceManager:
                 else self._build(section)
             with self._lock:
                 self._entries[section.name] = entry
-            self.pads.forget(section.name)
+            self.hub.publish(DEVICE_RESTARTED, section.name)
             log.info("device %s restarted with driver %s", section.name, section.driver)
-            self.on_change("devices")
-            if self._session is not None:
+            self.hub.changed("devices")
+            if self._started:
                 self._start(entry)
 
     def restart(self, name: str) -> bool:
@@ -189,49 +192,33 @@ class DeviceManager:
             entries = list(self._entries.values())
         return next((e.device for e in entries if e.kind == "printer" and e.device is not None), None)
 
-    def _device_of(self, name: str):
+    def device_of(self, name: str):
+        """The running device called ``name`` (it may have been replaced by a restart), or None."""
         with self._lock:
             entry = self._entries.get(name)
             return entry.device if entry else None
 
     # ----- event routing ------------------------------------------------------------------
     def _publish(self, event, device=None) -> None:
+        """Called on the driver's thread: note the read for staff and post it; nothing here waits."""
         try:
-            if device is not None and self._device_of(getattr(event, "source", None)) is not device:
+            if device is not None and self.device_of(getattr(event, "source", None)) is not device:
                 return  # a device that was replaced (settings changed) still finishing its last words
             if isinstance(event, StatusChanged):
                 self._set_status(event.source, event.status, event.detail, device)
-            elif self._session is None:
-                log.warning("event from %s before the session was ready; ignored", getattr(event, "source", "?"))
-            elif isinstance(event, Scan):
-                self._scan(event)
+                return
+            if isinstance(event, Scan):
+                kind, problem = ("unknown", event.problem) if event.problem else self.describe(event.code)
+                self.scans.add(event.source, event.code, kind, event.symbology, problem)
+                self.hub.changed("scans")
             elif isinstance(event, CardTap):
-                self._tap(event)
-            elif isinstance(event, TagsChanged):
-                self.pads.tags_changed(event, self._session)
-                self.on_change("scans")
-        except Exception:  # a driver thread must survive whatever the session does
+                self.scans.add(event.source, event.uid, "card", event.technology, getattr(event, "problem", None))
+                self.hub.changed("scans")
+            elif not isinstance(event, TagsChanged):
+                return
+            self.hub.post(INPUT, event)
+        except Exception:  # a driver thread must survive whatever happens downstream
             log.exception("handling %s from %s failed", type(event).__name__, getattr(event, "source", "?"))
-
-    def _scan(self, event: Scan) -> None:
-        problem = getattr(event, "problem", None)
-        self.scans.add(event.source, event.code, getattr(event, "kind", None), event.symbology, problem)
-        self.on_change("scans")
-        if problem:
-            # Half a barcode is never a code: the student sees why it did not work (English is the
-            # drivers' language; other screens show their own "could not read" sentence).
-            self._session.notify("driver_problem", problem=problem, fallback="scan.unreadable")
-            return
-        self._session.scan(event.code, source=event.source)
-
-    def _tap(self, event: CardTap) -> None:
-        problem = getattr(event, "problem", None)
-        self.scans.add(event.source, event.uid, "card", event.technology, problem)
-        self.on_change("scans")
-        if problem:
-            self._session.notify("driver_problem", problem=problem, fallback="card.unreadable")
-            return
-        self._session.card_tap(event.uid, source=event.source)
 
     def _set_status(self, name: str, status: str, detail: str, device=None) -> None:
         with self._lock:
@@ -241,7 +228,7 @@ class DeviceManager:
                 return
             entry.status, entry.detail = status, detail
         log.info("device %s is %s%s", name, status, f": {detail}" if detail else "")
-        self.on_change("devices")
+        self.hub.changed("devices")
 
 
 def _status_of(device) -> str:
