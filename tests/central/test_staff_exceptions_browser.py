@@ -1,5 +1,6 @@
 """The exceptions page in a real headless Chromium: kiosks' offline batches arrive over HTTP, a librarian reads
-them in words from the home page's count and resolves one. Screenshot: docs/screenshots/staff-09-exceptions.png."""
+them in words from the home page's count and resolves one. Screenshot staff-09-exceptions.png (in docs/screenshots/
+under `make screenshots`)."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,7 @@ from central.store.models import CirculationException
 from central.web.exceptions import RULE_SENTENCES
 from tests.central.conftest import SQLITE_ONLY
 from tests.central.staff import PASSWORD, add_staff
-from tests.central.test_staff_browser import SHOTS, browser  # noqa: F401 - the module's Chromium fixture
+from tests.central.test_staff_browser import browser  # noqa: F401 - the module's Chromium fixture
 from tests.central.test_staff_exceptions import make_every_exception
 
 pytestmark = pytest.mark.browser
@@ -42,12 +43,11 @@ class _Answer:
 
 @SQLITE_ONLY
 def test_a_librarian_reads_the_exceptions_in_words_and_resolves_one(browser, server, database, clock,  # noqa: F811
-                                                                   library):
+                                                                   library, screenshots):
     """GIVEN two kiosks' offline batches sent over HTTP that trip every conflict rule WHEN a librarian signs in THEN
     the home page counts 14 open exceptions; WHEN she follows the count THEN every rule is there in words; WHEN she
     resolves the returned-later one with a note THEN the page says so, it leaves the open list, and the browser
     asked no other site for anything."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     make_every_exception(HttpKiosk(server, "token-one"), HttpKiosk(server, "token-two"), library)
     base = server.removesuffix("/api/v1")
     add_staff(database, clock, "rivera", "librarian", library.school_id)
@@ -66,7 +66,7 @@ def test_a_librarian_reads_the_exceptions_in_words_and_resolves_one(browser, ser
         page.get_by_role("heading", name="Exceptions").wait_for()
         for sentence, _check in RULE_SENTENCES.values():
             page.get_by_text(sentence).first.wait_for()
-        page.screenshot(path=str(SHOTS / "staff-09-exceptions.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "staff-09-exceptions.png"), full_page=True)
         with database.reader() as session:
             target = session.scalar(sa.select(CirculationException.id).where(
                 CirculationException.rule == "offline_checkout_returned_later").order_by(CirculationException.id))
