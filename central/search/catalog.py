@@ -1,0 +1,162 @@
+"""The catalog search: words to ranked titles, each with its call number, its place in words and copies in.
+
+Ranking: a word in the title counts most, then the author, then a subject, then the series, a call
+number or an ISBN (FTS5's bm25 with column weights; PostgreSQL's ts_rank over the same weights);
+ties go alphabetically. Every word typed must match. A query that is an ISBN or a copy's barcode
+finds that title first, as a librarian at the desk expects.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+from stdnum import isbn as stdnum_isbn
+
+from central.search import index
+from central.search.shelves import shelf_words
+from central.search.text import fts5_query, parse_query, tsquery
+from central.store.models import Item, Title, TitleIsbn, TitleSubject
+
+GONE = ("withdrawn", "lost", "missing")  # not counted as copies the library has
+MAX_LIMIT, MAX_OFFSET = 50, 10_000
+SUBJECTS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One title found: what a child or a librarian needs to walk to the shelf."""
+
+    title_id: int
+    title: str
+    author: str
+    call_number: str
+    location: str
+    copies: int
+    available: int
+    isbn: str | None
+    subjects: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        """The API's hit (protocol.wire.SearchHit's fields)."""
+        return {"title": self.title, "author": self.author, "call_number": self.call_number,
+                "location": self.location, "copies": self.copies, "available": self.available, "isbn": self.isbn,
+                "subjects": list(self.subjects)}
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of hits, best first; ``query`` is what was searched (cut to size); ``searchable`` is False when
+    nothing in the query could be searched (empty, or only punctuation)."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...] = field(default_factory=tuple)
+    searchable: bool = True
+
+
+def search(session: Session, text: str, *, school_ids: list[int] | None, limit: int = 20, offset: int = 0,
+           language: str = "en", with_copies_only: bool = False) -> Results:
+    """Titles matching ``text``; copies counted at ``school_ids`` (None: the whole district).
+
+    ``with_copies_only`` (the kiosk) leaves out titles none of those schools has a copy of.
+    """
+    limit, offset = max(1, min(int(limit), MAX_LIMIT)), max(0, min(int(offset), MAX_OFFSET))
+    shown, terms = parse_query(text)
+    exact = _exact_titles(session, shown)
+    if not terms and not exact:
+        return Results(query=shown, total=0, searchable=False)
+    scope = None
+    if school_ids is not None or with_copies_only:
+        scope = sa.select(Item.title_id).where(Item.status.not_in(GONE))
+        if school_ids is not None:
+            scope = scope.where(Item.school_id.in_(school_ids))
+    if exact:
+        ranked, total = exact, len(exact)
+        ranked = ranked[offset:offset + limit]
+    else:
+        ranked, total = _ranked(session, terms, scope, limit, offset)
+    return Results(query=shown, total=total, hits=tuple(_hits(session, ranked, school_ids, language)))
+
+
+def _exact_titles(session: Session, text: str) -> list[int]:
+    compact = text.replace("-", "").replace(" ", "").upper()
+    if len(compact) in (10, 13) and stdnum_isbn.is_valid(compact):
+        number = stdnum_isbn.to_isbn13(compact)
+        return list(session.scalars(sa.select(Title.id).where(sa.or_(
+            Title.isbn == number, Title.id.in_(sa.select(TitleIsbn.title_id).where(TitleIsbn.isbn == number))))
+            .order_by(Title.title, Title.id)))
+    if compact.isdigit() and 6 <= len(compact) <= 32:
+        return list(session.scalars(sa.select(Item.title_id).where(Item.barcode == compact)))
+    return []
+
+
+def _ranked(session: Session, terms, scope, limit: int, offset: int) -> tuple[list[int], int]:
+    documents = sa.table(index.TABLE, sa.column("rowid"), sa.column("title_id"), sa.column("document"))
+    if session.get_bind().dialect.name == "sqlite":
+        key = documents.c.rowid
+        match = sa.literal_column(index.TABLE).op("MATCH")(sa.literal(fts5_query(terms)))
+        rank = sa.literal_column(f"bm25({index.TABLE}, 10.0, 4.0, 2.0, 1.0)")  # lower is better
+        lower_is_better = True
+    else:
+        key = documents.c.title_id
+        wanted = sa.cast(sa.literal(tsquery(terms)), TSQUERY)
+        match = documents.c.document.op("@@")(wanted)
+        rank = sa.func.ts_rank(documents.c.document, wanted)
+        lower_is_better = False
+    where = [match] if scope is None else [match, key.in_(scope)]
+    # Ranked inside a subquery of the index alone: FTS5 computes bm25 only while it scans its own table.
+    matches = sa.select(key.label("title_id"), rank.label("rank")).where(*where).subquery("matches")
+    page = (sa.select(matches.c.title_id, sa.func.count().over().label("total"))
+            .select_from(matches.join(Title.__table__, Title.id == matches.c.title_id))
+            .order_by(matches.c.rank.asc() if lower_is_better else matches.c.rank.desc(), Title.title, Title.id)
+            .limit(limit).offset(offset))
+    rows = session.execute(page).all()
+    if rows:
+        return [r.title_id for r in rows], int(rows[0].total)
+    if offset == 0:
+        return [], 0
+    total = session.execute(sa.select(sa.func.count()).select_from(documents).where(*where)).scalar()
+    return [], int(total or 0)
+
+
+def _hits(session: Session, title_ids: list[int], school_ids: list[int] | None, language: str) -> list[Hit]:
+    if not title_ids:
+        return []
+    titles = {t.id: t for t in session.execute(sa.select(Title.id, Title.title, Title.author, Title.isbn)
+                                               .where(Title.id.in_(title_ids)))}
+    subjects: dict[int, list[str]] = {}
+    for title_id, subject in session.execute(sa.select(TitleSubject.title_id, TitleSubject.subject)
+                                             .where(TitleSubject.title_id.in_(title_ids))
+                                             .order_by(TitleSubject.title_id, TitleSubject.position)):
+        subjects.setdefault(title_id, []).append(subject)
+    copies = sa.select(Item.title_id, Item.status, Item.call_number, Item.location, Item.item_type) \
+        .where(Item.title_id.in_(title_ids), Item.status.not_in(GONE))
+    if school_ids is not None:
+        copies = copies.where(Item.school_id.in_(school_ids))
+    by_title: dict[int, list] = {}
+    for row in session.execute(copies):
+        by_title.setdefault(row.title_id, []).append(row)
+    out = []
+    for title_id in title_ids:
+        title = titles.get(title_id)
+        if title is None:
+            continue  # removed since it was indexed
+        rows = by_title.get(title_id, [])
+        available = [r for r in rows if r.status == "available"]
+        # The place of a copy that is in, else of the most common call number: where to look first.
+        shelf = available[0] if available else (_most_common(rows) if rows else None)
+        out.append(Hit(title_id=title_id, title=title.title, author=title.author or "",
+                       call_number=shelf.call_number if shelf else "",
+                       location=shelf_words(shelf.call_number, shelf.item_type, shelf.location, language)
+                       if shelf else "",
+                       copies=len(rows), available=len(available), isbn=title.isbn,
+                       subjects=tuple(subjects.get(title_id, [])[:SUBJECTS_SHOWN])))
+    return out
+
+
+def _most_common(rows):
+    common = Counter(r.call_number for r in rows).most_common(1)[0][0]
+    return next(r for r in rows if r.call_number == common)
