@@ -90,7 +90,7 @@ def title_data(record: pymarc.Record) -> TitleData:
     fallback = _call_number_from_record(record, data)
     for copy in data.copies:
         copy.call_number = copy.call_number or fallback
-        copy.item_type = item_type(copy.item_type, copy.call_number, record.leader)
+        copy.item_type = item_type(copy.item_type, copy.call_number, str(record.leader))
     data.audience = audience(data.copies[0].call_number if data.copies else fallback, data, record)
     return data
 
@@ -118,7 +118,7 @@ def _isbns(record: pymarc.Record, data: TitleData) -> None:
                 data.bad_isbns.append(candidate[:20] or raw.strip()[:20])
                 continue
             if number not in {n for n, _ in data.isbns}:
-                data.isbns.append((number, _clean(qualifier)[:80] or None))
+                data.isbns.append((number, qualifier.strip().strip(" :;,/")[:80] or None))
 
 
 def _parenthesised(text: str) -> str:
@@ -243,7 +243,7 @@ def audience(call_number: str, data: TitleData, record: pymarc.Record) -> str:
         return "biography"
     if prefix in ("REF", "R"):
         return "reference"
-    if prefix in ("DVD", "VID", "CD", "AB", "AUD") or record.leader[6:7] in ("g", "i", "j"):
+    if prefix in ("DVD", "VID", "CD", "AB", "AUD") or str(record.leader)[6:7] in ("g", "i", "j"):
         return "media"
     if _DEWEY.match(prefix) or data.dewey:
         return "biography" if (data.dewey or prefix).startswith("92") else "nonfiction"
