@@ -59,3 +59,19 @@ class S:
         values = {k: (cls.from_dict(v) if isinstance(v, dict) and "text" in v else v)
                   for k, v in (data.get("values") or {}).items()}
         return cls(data["text"], **values)
+
+
+class Listed(S):
+    """Names or sentences said one after the other, with commas, each in the reader's language."""
+
+    def __init__(self, parts):
+        super().__init__("{parts}")
+        object.__setattr__(self, "parts", tuple(parts))
+
+    def say(self, language: str = "en") -> str:
+        """The parts in ``language``, joined by commas."""
+        return ", ".join(p.say(language) if isinstance(p, S) else str(p) for p in self.parts)
+
+    def to_dict(self) -> dict:
+        """JSON form: the parts as worded in English (a stored report keeps the words, not the parts)."""
+        return {"text": "{parts}", "values": {"parts": self.say("en")}}
