@@ -15,6 +15,8 @@ import pymarc
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError
 
+from central.store.models import AUDIENCES, ITEM_TYPES
+
 # Holdings field -> (barcode, call number parts, shelf location, item type, price, date acquired) subfields.
 HOLDINGS = {
     "852": {"barcode": "p", "call_number": "khim", "location": "cb", "item_type": "", "price": "9", "acquired": ""},
@@ -161,6 +163,10 @@ def _copy(tag: str, found: pymarc.Field) -> CopyData | None:
     call_number = _clean(" ".join(v for c in layout["call_number"] for v in found.get_subfields(c)))
     location = next((_clean(v) for c in layout["location"] for v in found.get_subfields(c) if _clean(v)), "")
     kind = next((v.strip() for c in layout["item_type"] for v in found.get_subfields(c) if v.strip()), "")
+    for note in found.get_subfields("x") if tag == "852" else ():
+        # This server's own export writes the item type as an 852 $x note ("item type: dvd").
+        if note.strip().lower().startswith("item type:") and note.split(":", 1)[1].strip() in ITEM_TYPES:
+            kind = note.split(":", 1)[1].strip()
     if not (barcode or call_number):
         return None  # an 852 with only an institution code: where the library is, not a copy
     raw_price = next((v.strip() for c in layout["price"] for v in found.get_subfields(c) if v.strip()), "")
@@ -218,6 +224,8 @@ def _prefix(call_number: str) -> str:
 def item_type(code: str, call_number: str, leader: str) -> str:
     """The catalog's item type from the holdings' type code, else the call number, else the leader."""
     lowered = code.lower()
+    if lowered in ITEM_TYPES:
+        return lowered
     if lowered in ("e", "pb", "pbk"):
         return "picture_book"
     for word, kind in _CODE_WORDS:
@@ -231,6 +239,10 @@ def item_type(code: str, call_number: str, leader: str) -> str:
 
 def audience(call_number: str, data: TitleData, record: pymarc.Record) -> str:
     """Which part of the library the title belongs to (the catalog's audience), from its call number first."""
+    for note in (v for found in record.get_fields("900") for v in found.get_subfields("a")):
+        # This server's own export keeps the audience in a local 900 $a ("audience: picture_book").
+        if note.lower().startswith("audience:") and note.split(":", 1)[1].strip() in AUDIENCES:
+            return note.split(":", 1)[1].strip()
     prefix = _prefix(call_number)
     words = call_number.upper().split()
     if prefix in ("ER", "EZ") or words[:2] in (["E", "READER"], ["EASY", "READER"], ["E", "READ"]):
