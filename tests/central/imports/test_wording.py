@@ -14,7 +14,7 @@ SOURCES = [ROOT / "central" / "imports", ROOT / "central" / "search"]
 TEMPLATES = ROOT / "templates" / "central" / "imports"
 TEMPLATE_CALL = re.compile(r"""\btr\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 CONSTANT_NAMES = ("NOTHING_TO_SEARCH", "NO_HITS")  # sentences kept in module constants
-DICT_NAMES = ("_COUNT_SENTENCES", "FIELD_NAMES", "FORMAT_NAMES")
+DICT_NAMES = ("_COUNT_SENTENCES", "FIELD_NAMES", "FORMAT_NAMES", "COUNT_NAMES")
 
 
 def python_sentences() -> set[str]:
