@@ -27,7 +27,7 @@ def _register_import_pages() -> None:
     Done at collection, before any app is made: Flask refuses to add to a blueprint once it is registered.
     """
     try:
-        from central.web import home
+        from central.web import home, policy  # noqa: F401 - policy: the sign-in the pages need
     except ImportError:
         return  # the staff sign-in is not on this branch yet: the page tests skip themselves
     from central.imports import views
