@@ -69,10 +69,15 @@ def search(session: Session, text: str, *, school_ids: list[int] | None, limit: 
     if not terms and not exact:
         return Results(query=shown, total=0, searchable=False)
     scope = None
-    if school_ids is not None or with_copies_only:
-        scope = sa.select(Item.title_id).where(Item.status.not_in(GONE))
+    if with_copies_only:  # the staff see the whole union catalog; a kiosk only what its shelves hold
+        scope = sa.select(Item.id).where(Item.status.not_in(GONE))
         if school_ids is not None:
-            scope = scope.where(Item.school_id.in_(school_ids))
+            # "+ 0" keeps SQLite's planner on the title_id index for the per-match check: with the school's
+            # index it would read every copy of the school for each title found.
+            scope = scope.where((Item.school_id + 0).in_(school_ids))
+    if exact and scope is not None:
+        held = set(session.scalars(scope.with_only_columns(Item.title_id).where(Item.title_id.in_(exact))))
+        exact = [t for t in exact if t in held]
     if exact:
         ranked, total = exact, len(exact)
         ranked = ranked[offset:offset + limit]
@@ -106,11 +111,13 @@ def _ranked(session: Session, terms, scope, limit: int, offset: int) -> tuple[li
         match = documents.c.document.op("@@")(wanted)
         rank = sa.func.ts_rank(documents.c.document, wanted)
         lower_is_better = False
-    where = [match] if scope is None else [match, key.in_(scope)]
-    # Ranked inside a subquery of the index alone: FTS5 computes bm25 only while it scans its own table.
-    matches = sa.select(key.label("title_id"), rank.label("rank")).where(*where).subquery("matches")
+    # Ranked in a subquery of the index alone (FTS5 computes bm25 only while it scans its own table); the
+    # school's copies are checked outside it, per match, since a rowid IN (...) inside would run one full-text
+    # lookup per listed title.
+    matches = sa.select(key.label("title_id"), rank.label("rank")).where(match).subquery("matches")
+    where = [] if scope is None else [sa.exists(scope.where(Item.title_id == matches.c.title_id))]
     page = (sa.select(matches.c.title_id, sa.func.count().over().label("total"))
-            .select_from(matches.join(Title.__table__, Title.id == matches.c.title_id))
+            .select_from(matches.join(Title.__table__, Title.id == matches.c.title_id)).where(*where)
             .order_by(matches.c.rank.asc() if lower_is_better else matches.c.rank.desc(), Title.title, Title.id)
             .limit(limit).offset(offset))
     rows = session.execute(page).all()
@@ -118,7 +125,7 @@ def _ranked(session: Session, terms, scope, limit: int, offset: int) -> tuple[li
         return [r.title_id for r in rows], int(rows[0].total)
     if offset == 0:
         return [], 0
-    total = session.execute(sa.select(sa.func.count()).select_from(documents).where(*where)).scalar()
+    total = session.execute(sa.select(sa.func.count()).select_from(matches).where(*where)).scalar()
     return [], int(total or 0)
 
 
