@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import Session
 from stdnum import isbn as stdnum_isbn
 
@@ -20,7 +20,7 @@ from central.search.shelves import shelf_words
 from central.search.text import fts5_query, parse_query, tsquery
 from central.store.models import Item, Title, TitleIsbn, TitleSubject
 
-GONE = ("withdrawn", "lost", "missing")  # not counted as copies the library has
+GONE = index.GONE  # not counted as copies the library has
 MAX_LIMIT, MAX_OFFSET = 50, 10_000
 SUBJECTS_SHOWN = 5
 
@@ -68,21 +68,19 @@ def search(session: Session, text: str, *, school_ids: list[int] | None, limit: 
     exact = _exact_titles(session, shown)
     if not terms and not exact:
         return Results(query=shown, total=0, searchable=False)
-    scope = None
-    if with_copies_only:  # the staff see the whole union catalog; a kiosk only what its shelves hold
-        scope = sa.select(Item.id).where(Item.status.not_in(GONE))
-        if school_ids is not None:
-            # "+ 0" keeps SQLite's planner on the title_id index for the per-match check: with the school's
-            # index it would read every copy of the school for each title found.
-            scope = scope.where((Item.school_id + 0).in_(school_ids))
-    if exact and scope is not None:
-        held = set(session.scalars(scope.with_only_columns(Item.title_id).where(Item.title_id.in_(exact))))
-        exact = [t for t in exact if t in held]
+    shelves = school_ids if with_copies_only else None  # a kiosk: only what these schools' shelves hold
+    if with_copies_only and school_ids is None:
+        shelves = []  # every school: any title with a copy somewhere
+    if exact and shelves is not None:
+        held = sa.select(Item.title_id).where(Item.title_id.in_(exact), Item.status.not_in(GONE))
+        if shelves:
+            held = held.where(Item.school_id.in_(shelves))
+        kept = set(session.scalars(held))
+        exact = [t for t in exact if t in kept]
     if exact:
-        ranked, total = exact, len(exact)
-        ranked = ranked[offset:offset + limit]
+        ranked, total = exact[offset:offset + limit], len(exact)
     else:
-        ranked, total = _ranked(session, terms, scope, limit, offset)
+        ranked, total = _ranked(session, terms, shelves, limit, offset)
     return Results(query=shown, total=total, hits=tuple(_hits(session, ranked, school_ids, language)))
 
 
@@ -98,35 +96,33 @@ def _exact_titles(session: Session, text: str) -> list[int]:
     return []
 
 
-def _ranked(session: Session, terms, scope, limit: int, offset: int) -> tuple[list[int], int]:
-    documents = sa.table(index.TABLE, sa.column("rowid"), sa.column("title_id"), sa.column("document"))
+def _ranked(session: Session, terms, shelves: list[int] | None, limit: int, offset: int) -> tuple[list[int], int]:
+    """One page of title ids, best first, and how many match in all; ``shelves``: schools a copy must be at
+    ([] any school, None: titles with no copy too)."""
+    documents = sa.table(index.TABLE, sa.column("rowid"), sa.column("title_id"), sa.column("document"),
+                         sa.column("schools"))
     if session.get_bind().dialect.name == "sqlite":
         key = documents.c.rowid
-        match = sa.literal_column(index.TABLE).op("MATCH")(sa.literal(fts5_query(terms)))
-        rank = sa.literal_column(f"bm25({index.TABLE}, 10.0, 4.0, 2.0, 1.0)")  # lower is better
-        lower_is_better = True
+        words = f"{{title author subjects other}} : ({fts5_query(terms)})"
+        if shelves:
+            words += " AND schools : (" + " OR ".join(f'"{index.school_token(s)}"' for s in shelves) + ")"
+        elif shelves is not None:
+            words += " AND schools : (s*)"
+        where = [sa.literal_column(index.TABLE).op("MATCH")(sa.literal(words))]
+        best_first = sa.literal_column(f"bm25({index.TABLE}, 10.0, 4.0, 2.0, 1.0, 0.0)").asc()
     else:
         key = documents.c.title_id
         wanted = sa.cast(sa.literal(tsquery(terms)), TSQUERY)
-        match = documents.c.document.op("@@")(wanted)
-        rank = sa.func.ts_rank(documents.c.document, wanted)
-        lower_is_better = False
-    # Ranked in a subquery of the index alone (FTS5 computes bm25 only while it scans its own table); the
-    # school's copies are checked outside it, per match, since a rowid IN (...) inside would run one full-text
-    # lookup per listed title.
-    matches = sa.select(key.label("title_id"), rank.label("rank")).where(match).subquery("matches")
-    where = [] if scope is None else [sa.exists(scope.where(Item.title_id == matches.c.title_id))]
-    page = (sa.select(matches.c.title_id, sa.func.count().over().label("total"))
-            .select_from(matches.join(Title.__table__, Title.id == matches.c.title_id)).where(*where)
-            .order_by(matches.c.rank.asc() if lower_is_better else matches.c.rank.desc(), Title.title, Title.id)
-            .limit(limit).offset(offset))
-    rows = session.execute(page).all()
-    if rows:
-        return [r.title_id for r in rows], int(rows[0].total)
-    if offset == 0:
-        return [], 0
-    total = session.execute(sa.select(sa.func.count()).select_from(matches).where(*where)).scalar()
-    return [], int(total or 0)
+        where = [documents.c.document.op("@@")(wanted)]
+        if shelves:
+            where.append(documents.c.schools.op("&&")(sa.cast(sa.literal(list(shelves)), ARRAY(sa.Integer))))
+        elif shelves is not None:
+            where.append(documents.c.schools != sa.text("'{}'"))
+        best_first = sa.func.ts_rank(documents.c.document, wanted).desc()
+    page = sa.select(key).select_from(documents).where(*where).order_by(best_first, key).limit(limit).offset(offset)
+    ids = list(session.scalars(page))
+    total = session.scalar(sa.select(sa.func.count()).select_from(documents).where(*where))
+    return ids, int(total or 0)
 
 
 def _hits(session: Session, title_ids: list[int], school_ids: list[int] | None, language: str) -> list[Hit]:

@@ -8,7 +8,8 @@ It is kept up to date in the same transaction as the change: every ORM flush tha
 removes a title, a subject, an ISBN or a copy's call number refreshes that title's document
 (:func:`install`, once per process); writes that bypass the ORM (the importers' bulk inserts) call
 :func:`refresh_titles` themselves. Availability is never indexed: it is read from the copies at
-search time, so a checkout does not touch the index.
+search time, so a checkout does not touch the index; only a copy withdrawn, lost, missing or found
+again changes which schools have the title on their shelves.
 """
 from __future__ import annotations
 
@@ -26,11 +27,15 @@ CHUNK = 500
 _installed = False
 _has_table: dict[str, bool] = {}
 
-SQLITE_DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, author, subjects, other, "
+GONE = ("withdrawn", "lost", "missing")  # copies a school no longer has on its shelves
+# The schools with a copy on their shelves are in the index too, so a kiosk's "only what my school has"
+# is part of the full-text match instead of a check per title found (thousands for a common word).
+SQLITE_DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, author, subjects, other, schools, "
               "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')")
 POSTGRES_DDL = (f"CREATE TABLE {TABLE} (title_id INTEGER PRIMARY KEY REFERENCES titles (id) ON DELETE CASCADE, "
-                "document TSVECTOR NOT NULL)",
-                f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING GIN (document)")
+                "document TSVECTOR NOT NULL, schools INTEGER[] NOT NULL DEFAULT '{}')",
+                f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING GIN (document)",
+                f"CREATE INDEX ix_{TABLE}_schools ON {TABLE} USING GIN (schools)")
 
 
 def create(connection: sa.Connection) -> None:
@@ -54,7 +59,7 @@ def _documents(connection: sa.Connection, ids: list[int]) -> dict[int, dict[str,
     for row in connection.execute(sa.select(Title.id, Title.title, Title.author, Title.series, Title.isbn)
                                   .where(Title.id.in_(ids))):
         docs[row.id] = {"title": [row.title], "author": [row.author or ""], "subjects": [],
-                        "other": [row.series or "", row.isbn or ""]}
+                        "other": [row.series or "", row.isbn or ""], "schools": set()}
     if not docs:
         return docs
     found = list(docs)
@@ -68,7 +73,15 @@ def _documents(connection: sa.Connection, ids: list[int]) -> dict[int, dict[str,
     for title_id, call_number in connection.execute(sa.select(Item.title_id, Item.call_number).distinct()
                                                     .where(Item.title_id.in_(found))):
         docs[title_id]["other"].append(call_number or "")
+    for title_id, school_id in connection.execute(sa.select(Item.title_id, Item.school_id).distinct()
+                                                  .where(Item.title_id.in_(found), Item.status.not_in(GONE))):
+        docs[title_id]["schools"].add(school_id)
     return docs
+
+
+def school_token(school_id: int) -> str:
+    """How a school is written in the SQLite index's schools column."""
+    return f"s{school_id}"
 
 
 def refresh_titles(connection: sa.Connection, title_ids: Iterable[int]) -> int:
@@ -86,14 +99,16 @@ def refresh_titles(connection: sa.Connection, title_ids: Iterable[int]) -> int:
             continue
         if sqlite:
             rows = [{"id": i, "title": _joined(d["title"]), "author": _joined(d["author"]),
-                     "subjects": _joined(d["subjects"]), "other": _joined(d["other"])} for i, d in docs.items()]
-            connection.execute(sa.text(f"INSERT INTO {TABLE} (rowid, title, author, subjects, other) "
-                                       "VALUES (:id, :title, :author, :subjects, :other)"), rows)
+                     "subjects": _joined(d["subjects"]), "other": _joined(d["other"]),
+                     "schools": " ".join(school_token(s) for s in sorted(d["schools"]))} for i, d in docs.items()]
+            connection.execute(sa.text(f"INSERT INTO {TABLE} (rowid, title, author, subjects, other, schools) "
+                                       "VALUES (:id, :title, :author, :subjects, :other, :schools)"), rows)
         else:
             rows = [{"id": i, "doc": tsvector([("A", d["title"]), ("B", d["author"]), ("C", d["subjects"]),
-                                               ("D", d["other"])])} for i, d in docs.items()]
-            connection.execute(sa.text(f"INSERT INTO {TABLE} (title_id, document) "
-                                       "VALUES (:id, CAST(:doc AS tsvector))"), rows)
+                                               ("D", d["other"])]), "schools": sorted(d["schools"])}
+                    for i, d in docs.items()]
+            connection.execute(sa.text(f"INSERT INTO {TABLE} (title_id, document, schools) "
+                                       "VALUES (:id, CAST(:doc AS tsvector), :schools)"), rows)
         written += len(docs)
     return written
 
@@ -130,8 +145,12 @@ def _touched_titles(session: Session) -> set[int]:
             touched.add(obj.title_id)
         elif isinstance(obj, Item):
             state = sa.inspect(obj)
+            status = state.attrs.status.history
+            gone_changed = status.has_changes() and any(
+                (s in GONE) != (obj.status in GONE) for s in (status.deleted or ()))
             if obj in session.dirty and not (state.attrs.call_number.history.has_changes()
-                                             or state.attrs.title_id.history.has_changes()):
+                                             or state.attrs.title_id.history.has_changes()
+                                             or state.attrs.school_id.history.has_changes() or gone_changed):
                 continue  # a checkout changes the status only: nothing the index holds
             touched.add(obj.title_id)
             for old in state.attrs.title_id.history.deleted or ():
