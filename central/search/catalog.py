@@ -74,7 +74,7 @@ def search(session: Session, text: str, *, school_ids: list[int] | None, limit: 
     if exact and shelves is not None:
         held = sa.select(Item.title_id).where(Item.title_id.in_(exact), Item.status.not_in(GONE))
         if shelves:
-            held = held.where(Item.school_id.in_(shelves))
+            held = held.where((Item.school_id + 0).in_(shelves))
         kept = set(session.scalars(held))
         exact = [t for t in exact if t in kept]
     if exact:
@@ -138,7 +138,8 @@ def _hits(session: Session, title_ids: list[int], school_ids: list[int] | None, 
     copies = sa.select(Item.title_id, Item.status, Item.call_number, Item.location, Item.item_type) \
         .where(Item.title_id.in_(title_ids), Item.status.not_in(GONE))
     if school_ids is not None:
-        copies = copies.where(Item.school_id.in_(school_ids))
+        # "+ 0": SQLite would otherwise read the school's every copy through its index, not these titles' copies.
+        copies = copies.where((Item.school_id + 0).in_(school_ids))
     by_title: dict[int, list] = {}
     for row in session.execute(copies):
         by_title.setdefault(row.title_id, []).append(row)
