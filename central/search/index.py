@@ -34,8 +34,9 @@ SQLITE_DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, author, subjects,
               "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')")
 POSTGRES_DDL = (f"CREATE TABLE {TABLE} (title_id INTEGER PRIMARY KEY REFERENCES titles (id) ON DELETE CASCADE, "
                 "document TSVECTOR NOT NULL, schools INTEGER[] NOT NULL DEFAULT '{}')",
-                f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING GIN (document)",
-                f"CREATE INDEX ix_{TABLE}_schools ON {TABLE} USING GIN (schools)")
+                # No index on schools: most titles are at most schools, and with one PostgreSQL would scan the
+                # whole school's titles before the words (12 ms instead of 3 for "shark" on 50,000 copies).
+                f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING GIN (document)")
 
 
 def create(connection: sa.Connection) -> None:
