@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from bench.central_api import temporary_postgres  # noqa: E402
 from central.circulation.schools import add_school  # noqa: E402
 from central.clock import SystemClock  # noqa: E402
-from central.imports.marc_import import import_marc  # noqa: E402
+from central.imports.marc.importer import import_marc  # noqa: E402
 from central.store.db import Database  # noqa: E402
 from central.store.migrate import upgrade  # noqa: E402
 from tests.central.imports.marc_files import binary, book, holding, label  # noqa: E402

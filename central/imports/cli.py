@@ -100,7 +100,7 @@ def import_group() -> None:
 @click.pass_obj
 def import_marc_cmd(obj, file: Path, school_code: str | None, any_barcodes: bool, refused_csv: Path | None) -> None:
     """Import a catalog file: MARC 21 (.mrc, MARC-8 or UTF-8) or MARCXML, with copies from 852, 952 or 949."""
-    from central.imports.marc_import import import_marc
+    from central.imports.marc.importer import import_marc
 
     db = _db(obj)
     data = _read(file)
@@ -124,7 +124,7 @@ def import_marc_cmd(obj, file: Path, school_code: str | None, any_barcodes: bool
 def import_patrons_cmd(obj, file: Path, maps: tuple[str, ...], school_code: str | None, any_barcodes: bool,
                        refused_csv: Path | None) -> None:
     """Import patrons from a CSV export (Destiny, PowerSchool, Infinite Campus or any with a header line)."""
-    from central.imports.patron_import import import_patrons
+    from central.imports.patrons.importer import import_patrons
 
     db = _db(obj)
     data = _read(file)
@@ -142,7 +142,7 @@ def import_patrons_cmd(obj, file: Path, maps: tuple[str, ...], school_code: str 
 @click.pass_obj
 def import_oneroster_cmd(obj, source: Path, any_barcodes: bool, refused_csv: Path | None) -> None:
     """Import students and teachers from a OneRoster 1.1 CSV roster: a folder or a zip file."""
-    from central.imports.oneroster import import_oneroster, read_roster
+    from central.imports.patrons.oneroster import import_oneroster, read_roster
 
     db = _db(obj)
     options = Options(barcodes=BARCODES_ANY if any_barcodes else BARCODES_LIBRARY14)

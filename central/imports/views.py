@@ -14,9 +14,9 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from central.imports import export
 from central.imports.codes import BARCODES_ANY, BARCODES_LIBRARY14
 from central.imports.common import Options, RunBy
-from central.imports.csv_read import read_table
+from central.imports.patrons.csv_read import read_table
 from central.imports.jobs import Jobs, Meta
-from central.imports.patron_columns import FIELD_NAMES, check_mapping, guess_mapping
+from central.imports.patrons.columns import FIELD_NAMES, check_mapping, guess_mapping
 from central.imports.report import ImportStopped, problems_csv
 from central.imports.wording import S, tr
 from central.staff import roles
@@ -156,9 +156,9 @@ def columns(job_id: str):
 
 
 def _start(job_id: str) -> None:
-    from central.imports.marc_import import import_marc
-    from central.imports.oneroster import import_oneroster, read_roster_zip
-    from central.imports.patron_import import import_patrons
+    from central.imports.marc.importer import import_marc
+    from central.imports.patrons.oneroster import import_oneroster, read_roster_zip
+    from central.imports.patrons.importer import import_patrons
 
     meta = jobs().meta(job_id)
     if jobs().status(job_id).get("state") != "waiting":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from sqlalchemy.orm import Session
 
 from central.api import routes
@@ -58,7 +58,7 @@ def search_endpoint():
     """Find a book at the calling kiosk's school."""
     central = routes.state()
     session = central.session()
-    kiosk = session.get(Kiosk, routes.g.kiosk_id)
+    kiosk = session.get(Kiosk, g.kiosk_id)
     answer = search_answer(session, request.args, school_id=kiosk.school_id if kiosk else None,
                            language=routes.language())
     response = jsonify(answer)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from central.circulation.schools import add_school
 from central.imports.export import catalog_marc, catalog_marcxml, patrons_csv
-from central.imports.marc_import import import_marc
-from central.imports.patron_import import import_patrons
+from central.imports.marc.importer import import_marc
+from central.imports.patrons.importer import import_patrons
 from central.store.db import Database
 from central.store.models import Item, Patron, School, Title
 from tests.central.imports.marc_files import binary, book, holding, label

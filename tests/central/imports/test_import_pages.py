@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 pytest.importorskip("central.web.policy", reason="the staff sign-in (branch staff-web) is not on this branch yet")
 
-from central.imports.marc_import import import_marc  # noqa: E402
+from central.imports.marc.importer import import_marc  # noqa: E402
 from central.store.models import AuditEntry, Patron, Title  # noqa: E402
 from tests.central.imports.marc_files import binary, book, holding, label  # noqa: E402
 from tests.central.staff import text_of  # noqa: E402

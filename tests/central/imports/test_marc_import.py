@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from central.imports.codes import BARCODES_ANY
 from central.imports.common import Options, RunBy
-from central.imports.marc_import import import_marc
+from central.imports.marc.importer import import_marc
 from central.imports.report import ImportStopped
 from central.search.catalog import search
 from central.store.models import AuditEntry, Item, Title

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from central.imports.oneroster import import_oneroster, read_roster, read_roster_zip
+from central.imports.patrons.oneroster import import_oneroster, read_roster, read_roster_zip
 from central.imports.report import ImportStopped
 from central.store.models import Patron
 from tests.central.imports.conftest import counts

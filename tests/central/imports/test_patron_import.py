@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from central.imports.common import Options
-from central.imports.csv_read import read_table
-from central.imports.patron_columns import guess_mapping
-from central.imports.patron_import import import_patrons
+from central.imports.patrons.csv_read import read_table
+from central.imports.patrons.columns import guess_mapping
+from central.imports.patrons.importer import import_patrons
 from central.imports.report import ImportStopped, problems_csv
 from central.store.models import Patron, PatronCard
 from tests.central.imports.conftest import counts

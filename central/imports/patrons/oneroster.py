@@ -18,11 +18,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from central.imports.common import Options, Progress, RunBy, chunks, record_run
-from central.imports.csv_read import Table, read_table
-from central.imports import patron_rows as checks
-from central.imports.patron_import import default_expiry
-from central.imports.patron_rows import PatronRow, RowRefused
-from central.imports.patron_store import write_patrons
+from central.imports.patrons.csv_read import Table, read_table
+from central.imports.patrons import rows as checks
+from central.imports.patrons.importer import default_expiry
+from central.imports.patrons.rows import PatronRow, RowRefused
+from central.imports.patrons.store import write_patrons
 from central.imports.report import ImportReport, ImportStopped
 from central.imports.wording import S
 from central.store.db import Database

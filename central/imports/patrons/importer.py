@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from central.circulation.records import load_settings
 from central.imports.common import Options, Progress, RunBy, chunks, record_run, resolve_school
-from central.imports.csv_read import Table, read_table
-from central.imports.patron_columns import FIELD_NAMES, check_mapping, guess_mapping, parse_map
-from central.imports import patron_rows as checks
-from central.imports.patron_rows import PatronRow, RowRefused
-from central.imports.patron_store import write_patrons
+from central.imports.patrons.csv_read import Table, read_table
+from central.imports.patrons.columns import FIELD_NAMES, check_mapping, guess_mapping, parse_map
+from central.imports.patrons import rows as checks
+from central.imports.patrons.rows import PatronRow, RowRefused
+from central.imports.patrons.store import write_patrons
 from central.imports.report import ImportReport
 from central.imports.wording import S
 from central.store.db import Database

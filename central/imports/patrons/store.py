@@ -14,7 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.imports.patron_rows import PatronRow
+from central.imports.patrons.rows import PatronRow
 from central.imports.report import ImportReport
 from central.imports.wording import S
 from central.store.models import Patron, PatronCard, School

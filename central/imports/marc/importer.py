@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from central.imports import catalog_store
+from central.imports.marc import store as catalog_store
 from central.imports.codes import barcode_problem
 from central.imports.common import Options, Progress, RunBy, chunks, record_run, resolve_school
-from central.imports.marc_fields import title_data
-from central.imports.marc_read import read_marc
+from central.imports.marc.fields import title_data
+from central.imports.marc.read import read_marc
 from central.imports.report import ImportReport
 from central.imports.wording import S
 from central.store.db import Database

@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.imports.marc_fields import CopyData, TitleData
+from central.imports.marc.fields import CopyData, TitleData
 from central.imports.report import ImportReport
 from central.imports.wording import S
 from central.search import index
