@@ -223,18 +223,22 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.get("/export/catalog.<form>")
+@bp.get("/export/catalog.mrc")
 @policy.requires("catalog.view")
-def export_catalog(form: str):
-    """The school's catalog as MARC 21 (catalog.mrc) or MARCXML (catalog.xml)."""
-    if form not in ("mrc", "xml"):
-        abort(404)
+def export_marc():
+    """The school's catalog as MARC 21 (UTF-8), with its copies in 852."""
     school = _school()
-    session = policy.state().session()
-    if form == "xml":
-        return _download(export.catalog_marcxml(session, school), "application/marcxml+xml",
-                         f"{school.code}-catalog.xml")
-    return _download(export.catalog_marc(session, school), "application/marc", f"{school.code}-catalog.mrc")
+    return _download(export.catalog_marc(policy.state().session(), school), "application/marc",
+                     f"{school.code}-catalog.mrc")
+
+
+@bp.get("/export/catalog.xml")
+@policy.requires("catalog.view")
+def export_marcxml():
+    """The school's catalog as MARCXML, with its copies in 852."""
+    school = _school()
+    return _download(export.catalog_marcxml(policy.state().session(), school), "application/marcxml+xml",
+                     f"{school.code}-catalog.xml")
 
 
 @bp.get("/export/patrons.csv")
