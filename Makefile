@@ -8,7 +8,7 @@ CENTRAL_PORT ?= 8600
 KIOSK_PORT ?= 8700
 export CENTRAL_PORT KIOSK_PORT
 
-.PHONY: demo test venv sysdeps bench clean
+.PHONY: demo test venv sysdeps bench screenshots clean
 
 venv: $(STAMP)
 
@@ -27,6 +27,10 @@ demo: $(STAMP)
 
 test: $(STAMP) sysdeps
 	@$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The browser tests again, saving their screenshots into docs/screenshots/ (shown in the README).
+screenshots: $(STAMP) sysdeps
+	@KIOSK_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:cacheprovider -q -m browser $(PYTEST_ARGS)
 
 bench: $(STAMP) sysdeps
 	@$(BIN)/python -m bench

@@ -26,9 +26,10 @@ class CentralState:
 def create_app(config: dict | None = None, *, clock: SystemClock | None = None,
                database: Database | None = None) -> Flask:
     """Build the app. Config keys: DATABASE_URL (default env CENTRAL_DATABASE_URL or instance/central.db),
-    TESTING, SERVER_NAME_TEXT (shown on the home page). ``clock`` fixes "today" for tests."""
+    TESTING, SERVER_NAME_TEXT (shown on the home page), SECRET_KEY (default env CENTRAL_SECRET_KEY, else
+    generated once into INSTANCE_FOLDER, default <repo>/instance). ``clock`` fixes "today" for tests."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static",
-                static_url_path="/static")
+                static_url_path="/static", instance_path=str(ROOT / "instance"))
     app.config.update(DATABASE_URL=None, SERVER_NAME_TEXT="Library central server")
     app.config.update(config or {})
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or default_database_url()
@@ -37,11 +38,11 @@ def create_app(config: dict | None = None, *, clock: SystemClock | None = None,
     app.extensions["central"] = CentralState(db=db, clock=clock or SystemClock())
 
     from central.api import routes
-    from central.web import home
+    from central.web.setup import init_web
 
     app.register_blueprint(routes.bp)
-    app.register_blueprint(home.bp)
     routes.register_error_handlers(app)
+    init_web(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -17,7 +17,8 @@ from central.clock import SystemClock
 from central.store.db import Database, DatabaseError, default_database_url, describe_connection_error
 
 
-def _database(url: str | None) -> Database:
+def open_database(url: str | None) -> Database:
+    """The database at ``url`` (or the default), checked; a ClickException in one sentence when unusable."""
     try:
         db = Database(url or default_database_url())
         db.check()
@@ -26,7 +27,7 @@ def _database(url: str | None) -> Database:
     return db
 
 
-def _guard(db: Database, action):
+def guard(db: Database, action):
     """Run ``action``, turning database failures into one clear sentence instead of a traceback."""
     try:
         return action()
@@ -34,7 +35,8 @@ def _guard(db: Database, action):
         raise click.ClickException(describe_connection_error(db.url, exc)) from None
 
 
-def _require_schema(db: Database) -> None:
+def require_schema(db: Database) -> None:
+    """Refuse to go on (in words) when the database was never set up or is out of date."""
     from central.store.migrate import current_revision, head_revision
 
     if current_revision(db.engine) != head_revision():
@@ -58,8 +60,8 @@ def init_db(obj) -> None:
     """Create or upgrade the database schema to the newest version."""
     from central.store.migrate import current_revision, upgrade
 
-    db = _database(obj["url"])
-    _guard(db, lambda: upgrade(db.engine))
+    db = open_database(obj["url"])
+    guard(db, lambda: upgrade(db.engine))
     click.echo(f"Database ready at revision {current_revision(db.engine)}: "
                f"{db.engine.url.render_as_string(hide_password=True)}")
 
@@ -67,13 +69,16 @@ def init_db(obj) -> None:
 @main.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the library already has data.")
 @click.option("--seed", default=None, type=int, help="Random seed (the default gives the standard demo library).")
+@click.option("--sign-ins-to", "sign_ins_to", default=None, type=click.Path(dir_okay=False),
+              help="Also write the demo staff sign-ins to this file (readable by its owner only), so a demo "
+                   "started again on the same database can show them.")
 @click.pass_obj
-def seed_demo_cmd(obj, if_empty: bool, seed: int | None) -> None:
-    """Fill an empty database with the Lincoln Elementary demo library."""
+def seed_demo_cmd(obj, if_empty: bool, seed: int | None, sign_ins_to: str | None) -> None:
+    """Fill an empty database with the demo district: Lincoln Elementary, Roosevelt Middle and their staff."""
     from central.demo.seed import DEFAULT_SEED, SeedRefused, existing_counts, seed_demo
 
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
     started = time.monotonic()
 
     def run():
@@ -85,11 +90,21 @@ def seed_demo_cmd(obj, if_empty: bool, seed: int | None) -> None:
                              progress=lambda msg: click.echo(f"  {msg}"))
 
     try:
-        counts = _guard(db, run)
+        counts = guard(db, run)
     except SeedRefused as exc:
         raise click.ClickException(f"{exc} Use --if-empty to skip quietly.") from None
     if counts:
         click.echo(f"Seeded the demo library in {time.monotonic() - started:.1f} s.")
+        if sign_ins_to:
+            _write_sign_ins(sign_ins_to, counts["staff_sign_ins"])
+
+
+def _write_sign_ins(path: str, sign_ins: dict[str, str]) -> None:
+    """The demo's usernames and passwords, one "username password" line each, in a file only its owner reads."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file may have been made with wider permissions
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.writelines(f"{username} {password}\n" for username, password in sign_ins.items())
 
 
 @main.command("run")
@@ -105,8 +120,8 @@ def run(obj, host: str, port: int, threads: int) -> None:
     from central.app import create_app
     from central.wsgi_log import RequestLog
 
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
     app = create_app({"DATABASE_URL": db.url}, database=db)
     try:
         server = waitress.create_server(RequestLog(app), host=host, port=port, threads=threads, ident="central")
@@ -121,7 +136,7 @@ def run(obj, host: str, port: int, threads: int) -> None:
     click.echo("Central server stopped.")
 
 
-def _school(session, code: str | None):
+def school_named(session, code: str | None):
     """The school named by --school, or the only one when the district has one; a clear error otherwise."""
     from central.store.models import School
 
@@ -140,34 +155,6 @@ def _school(session, code: str | None):
                                f"say which with --school.")
 
 
-@main.command("create-school")
-@click.argument("code")
-@click.argument("name")
-@click.option("--institution", type=int, required=True, help="The 4-digit institution number in its barcodes.")
-@click.pass_obj
-def create_school(obj, code: str, name: str, institution: int) -> None:
-    """Add a school (site) to the district, with its circulation desk."""
-    from central.circulation.schools import SchoolRefused, add_school
-    from central.staff import audit
-
-    db = _database(obj["url"])
-    _require_schema(db)
-
-    def run():
-        with db.writer() as session, session.begin():
-            school = add_school(session, code, name, institution)
-            audit.record(session, now=SystemClock().now(), action="school.create", actor="cli",
-                         school_id=school.id, target_type="school", target_id=school.code,
-                         summary=f"Added the school {school.name} ({school.code}) from the command line.")
-            return school.code
-
-    try:
-        added = _guard(db, run)
-    except SchoolRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"School '{added}' added, with its circulation desk desk-{added}.")
-
-
 @main.command("create-kiosk")
 @click.argument("kiosk_id")
 @click.argument("name")
@@ -178,88 +165,20 @@ def create_kiosk(obj, kiosk_id: str, name: str, school_code: str | None) -> None
     from central.api.routes import token_hash
     from central.store.models import Kiosk
 
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
     token = secrets.token_urlsafe(24)
 
     def run():
         with db.writer() as session, session.begin():
             if session.get(Kiosk, kiosk_id) is not None:
                 raise click.ClickException(f"A kiosk with the id '{kiosk_id}' already exists.")
-            school = _school(session, school_code)
+            school = school_named(session, school_code)
             session.add(Kiosk(id=kiosk_id, name=name, school_id=school.id, kind="kiosk", token_hash=token_hash(token)))
 
-    _guard(db, run)
+    guard(db, run)
     click.echo(f"Kiosk '{kiosk_id}' created. Its token (write it down, it is not shown again):")
     click.echo(token)
-
-
-@main.command("create-staff")
-@click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["librarian", "technician", "read_only", "district_admin"]))
-@click.option("--school", "school_code", default=None, help="The school's code (not for a district_admin).")
-@click.option("--name", "display_name", default=None, help="The name the staff pages show.")
-@click.pass_obj
-def create_staff(obj, username: str, role: str, school_code: str | None, display_name: str | None) -> None:
-    """Add a staff account; the password is asked for twice (never given on the command line)."""
-    from central.staff import audit
-    from central.staff.accounts import AccountRefused, create_account, normalize_username
-    from central.staff.passwords import PasswordRefused
-
-    db = _database(obj["url"])
-    _require_schema(db)
-    try:
-        name = normalize_username(username)
-    except AccountRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
-
-    def run():
-        with db.writer() as session, session.begin():
-            school = None if role == "district_admin" else _school(session, school_code)
-            account = create_account(session, name, password, role, school=school, now=SystemClock().now(),
-                                     display_name=display_name)
-            audit.record(session, now=SystemClock().now(), action="staff.create", actor="cli",
-                         school_id=account.school_id, target_type="staff", target_id=account.username,
-                         summary=f"Added the staff account {account.username} ({role}) from the command line.")
-            return school.name if school else "every school"
-
-    try:
-        where = _guard(db, run)
-    except (AccountRefused, PasswordRefused) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Staff account '{name}' added: {role.replace('_', ' ')}, {where}.")
-
-
-@main.command("set-password")
-@click.argument("username")
-@click.pass_obj
-def set_password_cmd(obj, username: str) -> None:
-    """Give a staff account a new password (asked for twice) and lift a sign-in lock."""
-    from central.staff import audit
-    from central.staff.accounts import find_account, set_password
-    from central.staff.passwords import PasswordRefused
-
-    db = _database(obj["url"])
-    _require_schema(db)
-    password = click.prompt(f"New password for {username.strip().lower()}", hide_input=True,
-                            confirmation_prompt=True)
-
-    def run():
-        with db.writer() as session, session.begin():
-            account = find_account(session, username)
-            if account is None:
-                raise click.ClickException(f"There is no staff account called '{username}'.")
-            set_password(account, password, SystemClock().now())
-            audit.record(session, now=SystemClock().now(), action="staff.password", actor="cli",
-                         school_id=account.school_id, target_type="staff", target_id=account.username,
-                         summary=f"Set a new password for {account.username} from the command line.")
-
-    try:
-        _guard(db, run)
-    except PasswordRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"New password set for '{username.strip().lower()}'.")
 
 
 @main.command("unlock-pin")
@@ -274,10 +193,10 @@ def unlock_pin(obj, barcode: str) -> None:
         barcode = validate_library_barcode(barcode.strip())
     except IdentifierError as exc:
         raise click.ClickException(str(exc)) from None
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
     clock = SystemClock()
-    result = _guard(db, lambda: unlock(db, barcode, clock.now()))
+    result = guard(db, lambda: unlock(db, barcode, clock.now()))
     if result is None:
         raise click.ClickException(f"No patron has the barcode {barcode}.")
     if result.was_locked_until is not None:
@@ -298,14 +217,21 @@ def demo_samples_cmd(obj) -> None:
     """Print JSON with sample student and book barcodes for trying the kiosk."""
     from central.demo.samples import demo_samples
 
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
 
     def run():
         with db.reader() as session:
             return demo_samples(session, SystemClock().today())
 
-    click.echo(json.dumps(_guard(db, run), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(guard(db, run), indent=2, ensure_ascii=False))
+
+
+# Staff and school commands live with the staff room; registered here so `central --help` lists them.
+from central.staff import commands as _staff_commands  # noqa: E402
+
+for _command in (_staff_commands.create_school, _staff_commands.create_staff, _staff_commands.set_password_cmd):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -103,3 +103,19 @@ def message(key: str, language: str = "en", **values: object) -> str:
     sentences = MESSAGES[key]
     text = sentences.get(language if language in LANGUAGES else "en") or sentences["en"]
     return text.format(**values)
+
+
+class Refused(ValueError):
+    """A staff change that cannot be made as asked, and nothing was changed.
+
+    ``text`` is an English sentence with ``{name}`` places; the staff pages translate it (the English
+    sentence is the key of central/web/translations/es.json) and then fill in ``values``.
+    """
+
+    def __init__(self, text: str, /, **values: object):
+        super().__init__(text.format(**values))
+        self.text, self.values = text, values
+
+    def sentence(self, translate=lambda text: text) -> str:
+        """The sentence in the language ``translate`` gives (English by default)."""
+        return translate(self.text).format(**self.values)

@@ -9,18 +9,18 @@ from typing import Callable, Union
 
 @dataclass(frozen=True)
 class Scan:
-    """A barcode read by a scanner (or typed by a keyboard-wedge card reader).
+    """A barcode read by a scanner (or typed by a keyboard-wedge card reader), as read.
 
-    ``problem`` is None for a code that passed validation; otherwise it is the sentence to show
-    ("that barcode could not be read ...") and ``code`` holds what was read, for the staff log.
+    ``problem`` is None for a read that was framed whole; otherwise it is the sentence to show
+    ("only part of a barcode arrived ...") and ``code`` holds what was read, for the staff log.
+    Whether the code is a patron or an item is the kiosk's decision, not the driver's.
     """
 
     code: str
     source: str
     symbology: str | None = None  # from the AIM identifier when the scanner sends one
     at: float = field(default_factory=time.monotonic)
-    problem: str | None = None  # why this scan cannot be used, in words; None when valid
-    kind: str | None = None  # "patron" | "item" | "unknown" from protocol.identifiers.classify
+    problem: str | None = None  # why this read cannot be used, in words; None when framed whole
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ def _check_names(target, name: str, options: dict[str, Any], fixed: dict[str, An
                 f"the settings it knows are: {', '.join(known)}.", key=key)
 
 
+# Settings scanners once had: the kiosk classifies what a scanner reads, with its own [identifiers] rules.
+_MOVED_TO_KIOSK = ("patron_prefixes", "item_prefixes", "accept_isbn", "accept_other")
+
 # (kind, driver name) -> factory(name, **settings). Config: [devices.<name>] kind=... driver=...
 REGISTRY: dict[tuple[str, str], Callable[..., Any]] = {
     ("scanner", "simulated"): SimulatedScanner,
@@ -113,6 +116,11 @@ def build_device(kind: str, name: str, settings: dict[str, Any]):
     driver = options.pop("driver", None)
     if not driver:
         raise DeviceConfigError(f"The {kind} '{name}' has no 'driver' setting.", key="driver")
+    for key in options:
+        if key in _MOVED_TO_KIOSK:
+            raise DeviceConfigError(
+                f"The device '{name}' sets '{key}', but which codes are patron cards and which are books is "
+                f"decided by the kiosk's [identifiers] section now; remove '{key}' from the device.", key=key)
     factory = REGISTRY.get((kind, driver)) if isinstance(driver, str) else None
     if factory is None:
         raise DeviceConfigError(

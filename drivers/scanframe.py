@@ -1,4 +1,4 @@
-"""Turning the characters a scanner sends into scans: framing, AIM identifiers, validation.
+"""Turning the characters a scanner sends into scans: framing, AIM identifiers, noise.
 
 Shared by the serial and the HID (keyboard-wedge) scanners so both treat noise the same way.
 Pure code: no threads, no I/O; time is passed in, so tests drive it with recorded streams.
@@ -9,6 +9,9 @@ Rules a librarian will see the effect of:
   unless the scanner is set to send no suffix at all, in which case the pause ends the scan;
 * a line longer than ``max_length`` is discarded whole, however long it gets (bounded memory);
 * bytes with no visible ASCII character at all are line noise: counted, not shown as a scan.
+
+The driver reports what it read (whitespace and Codabar start/stop characters stripped); whether a
+code is a patron card, an item or a cover ISBN is the kiosk's decision, with its own configured rules.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from protocol.identifiers import IdentifierError, IdentifierRules, classify, mask_barcode, normalize_card_uid
+from protocol.identifiers import IdentifierError, mask_barcode, normalize_card_uid, normalize_code
 
 from drivers.events import CardTap, Scan
 
@@ -173,13 +176,11 @@ def _visible(text: str) -> str:
 
 
 class ScanInterpreter:
-    """Turns framed lines into Scan events (validated) or, for card readers, CardTap events."""
+    """Turns framed lines into Scan events (what was read, unclassified) or, for card readers, CardTap events."""
 
-    def __init__(self, source: str, rules: IdentifierRules | None = None, aim: bool = True,
-                 as_card: bool = False, card_format: str = "hex", repeat_window: float = 0.0,
-                 technology: str = "unknown"):
+    def __init__(self, source: str, aim: bool = True, as_card: bool = False, card_format: str = "hex",
+                 repeat_window: float = 0.0, technology: str = "unknown"):
         self.source = source
-        self.rules = rules or IdentifierRules()
         self.aim = aim
         self.as_card = as_card
         self.card_format = card_format
@@ -200,14 +201,14 @@ class ScanInterpreter:
         if self.as_card:
             return self._card(text, now)
         try:
-            ident = classify(text, self.rules)
-        except IdentifierError as exc:
-            log.info("scanner=%s unusable code %s: %s", self.source, mask_barcode(_visible(text)), exc)
+            code = normalize_code(text)
+        except IdentifierError as exc:  # empty, far too long, or unprintable: not a barcode at all
+            log.info("scanner=%s unusable read %s: %s", self.source, mask_barcode(_visible(text)), exc)
             return Scan(code=_visible(text), source=self.source, symbology=symbology, problem=str(exc))
-        if not self.repeats.fresh(ident.code, now):
+        if not self.repeats.fresh(code, now):
             return None
-        log.info("scanner=%s scan %s kind=%s", self.source, mask_barcode(ident.code), ident.kind)
-        return Scan(code=ident.code, source=self.source, symbology=symbology, kind=ident.kind)
+        log.info("scanner=%s scan %s", self.source, mask_barcode(code))
+        return Scan(code=code, source=self.source, symbology=symbology)
 
     def _card(self, text: str, now: float) -> CardTap | None:
         try:

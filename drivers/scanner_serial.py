@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-from protocol.identifiers import IdentifierRules
 
 from drivers.device import InputDevice
 from drivers.errors import DeviceUnavailable, MissingDependency
@@ -46,8 +44,7 @@ class SerialScanner(InputDevice):
     def __init__(self, name: str, url: str = "", baudrate: int = 9600, bytesize: int = 8,
                  parity: str = "none", stopbits: float = 1, prefix: str = "", suffix: str = "\r",
                  aim: bool = True, inter_char_timeout: float = 0.3, max_length: int = 256,
-                 patron_prefixes: Any = ("2",), item_prefixes: Any = ("3",), accept_isbn: bool = True,
-                 accept_other: bool = False, as_card: bool = False, card_format: str = "hex",
+                 as_card: bool = False, card_format: str = "hex",
                  repeat_window: float | None = None, reconnect_interval: float = 0.5,
                  encoding: str = "latin-1"):
         super().__init__(name)
@@ -75,14 +72,8 @@ class SerialScanner(InputDevice):
             inter_char_timeout=check.number("inter_char_timeout", inter_char_timeout, 0.01, 10),
             max_length=check.integer("max_length", max_length, 8, 4096),
         )
-        rules = IdentifierRules(
-            patron_prefixes=check.prefixes("patron_prefixes", patron_prefixes),
-            item_prefixes=check.prefixes("item_prefixes", item_prefixes),
-            accept_isbn=check.flag("accept_isbn", accept_isbn),
-            accept_other=check.flag("accept_other", accept_other),
-        )
         self.interpreter = ScanInterpreter(
-            name, rules, aim=check.flag("aim", aim), as_card=self.as_card,
+            name, aim=check.flag("aim", aim), as_card=self.as_card,
             card_format=check.choice("card_format", card_format, ("hex", "decimal")),
             repeat_window=check.number("repeat_window", window, 0, 3600), technology="serial",
         )

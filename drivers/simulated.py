@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from protocol.identifiers import IdentifierRules
 
 from drivers.errors import CoverOpen, DeviceUnavailable, PaperOut, TagError
 from drivers.events import CardTap, ItemTag, Publish, StatusChanged, TagsChanged
@@ -50,17 +49,11 @@ class SimulatedScanner(_SimulatedInput):
 
     def __init__(self, name: str, **settings):
         super().__init__(name, **settings)
-        rules = IdentifierRules(
-            patron_prefixes=tuple(settings.get("patron_prefixes", ("2",))),
-            item_prefixes=tuple(settings.get("item_prefixes", ("3",))),
-            accept_isbn=bool(settings.get("accept_isbn", True)),
-            accept_other=bool(settings.get("accept_other", False)),
-        )
         # The same validation as the hardware scanners, so the kiosk sees the same `problem`s.
-        self._interpreter = ScanInterpreter(name, rules, aim=False)
+        self._interpreter = ScanInterpreter(name, aim=False)
 
     def simulate_scan(self, code: str, symbology: str | None = None) -> None:
-        """Publish a scan as if the code had been read (validated like a real scanner's)."""
+        """Publish a scan as if the code had been read (framed like a real scanner's)."""
         event = self._interpreter.interpret(Line(code), 0.0)
         if symbology is not None:
             event = type(event)(**{**event.__dict__, "symbology": symbology})

@@ -1,3 +1,3 @@
-"""The kiosk: the Flask app on the kiosk PC, its patron session, journal, sync worker and backends."""
+"""The kiosk: the Flask app on the kiosk PC, its patron session, outbox (journal, sender, offline policy) and backends."""
 
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ from flask import Flask
 from kiosk.bootstrap import Kiosk, bootstrap
 from kiosk.config import KioskConfig, load_config
 from kiosk.i18n import t
+from kiosk.web import register_blueprints
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -22,7 +23,7 @@ def create_app(config: KioskConfig | str | os.PathLike | None = None, *, backend
 
     ``config`` is a KioskConfig, a path, or None for $KIOSK_CONFIG (the demo config if unset).
     Devices are always started (simulated ones run no threads); ``start_threads`` starts the
-    sync worker and the idle ticker.
+    hub's dispatcher, the sender, the cache sync and the idle ticker.
     """
     if not isinstance(config, KioskConfig):
         config = load_config(config or os.environ.get("KIOSK_CONFIG") or DEMO_CONFIG)
@@ -36,13 +37,7 @@ def create_app(config: KioskConfig | str | os.PathLike | None = None, *, backend
     app.extensions["kiosk"] = kiosk
     app.jinja_env.globals["t"] = t
 
-    from kiosk.api import bp as api_bp
-    from kiosk.dev import bp as dev_bp
-    from kiosk.staff import bp as staff_bp
-
-    app.register_blueprint(api_bp)
-    app.register_blueprint(dev_bp)
-    app.register_blueprint(staff_bp)
+    register_blueprints(app)
     if start_threads:
         kiosk.start_threads()
     return app

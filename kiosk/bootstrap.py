@@ -1,6 +1,8 @@
 """Assembly in one place: build the kiosk's parts from its config, taking any of them ready-made.
 
-Tests pass a fake backend, their own journal or devices, a manual clock, and start no threads.
+Every part gets what it needs when it is built (the hub included) and subscribes itself there;
+nothing is wired afterwards. Tests pass a fake backend, their own journal or devices, a manual
+clock, and start no threads.
 """
 from __future__ import annotations
 
@@ -8,17 +10,25 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from kiosk.backends import build_backend
-from kiosk.circulation import Circulator, OfflinePolicy
+from kiosk.backends import BackendContext, build_backend
 from kiosk.clock import SystemClock
 from kiosk.config import KioskConfig
-from kiosk.devices import DeviceManager
-from kiosk.events import Broker
-from kiosk.found_devices import FoundDevices
-from kiosk.journal import Journal
-from kiosk.receipts import ReceiptDesk
-from kiosk.session import Session
-from kiosk.sync import Reachability, SyncWorker
+from kiosk.hardware.discovery import FoundDevices
+from kiosk.hardware.manager import DeviceManager
+from kiosk.hardware.pads import PadRouter
+from kiosk.hub import BACKEND_BACK, Hub
+from kiosk.outbox.cache_sync import CacheSync
+from kiosk.outbox.caches import Caches
+from kiosk.outbox.journal import Journal
+from kiosk.outbox.monitor import BackendMonitor
+from kiosk.outbox.outbox import Outbox
+from kiosk.outbox.policy import OfflinePolicy
+from kiosk.outbox.sender import Sender
+from kiosk.session.classify import Classifier
+from kiosk.session.lookups import Lookups
+from kiosk.session.machine import Session
+from kiosk.session.receipts import ReceiptDesk
+from kiosk.web.sse import Broker
 
 log = logging.getLogger("kiosk")
 
@@ -56,22 +66,31 @@ class Kiosk:
 
     config: KioskConfig
     clock: object
+    hub: Hub
     journal: Journal
+    caches: Caches
     backend: object
     broker: Broker
-    reachability: Reachability
-    circulator: Circulator
+    monitor: BackendMonitor
+    policy: OfflinePolicy
+    sender: Sender
+    outbox: Outbox
+    cache_sync: CacheSync
+    lookups: Lookups
     receipts: ReceiptDesk
     session: Session
     devices: DeviceManager
-    sync: SyncWorker
+    pads: PadRouter
     ticker: Ticker
     found: FoundDevices = field(default_factory=FoundDevices)  # discovery, started by the staff device page
     threads_started: bool = False
 
     def start_threads(self) -> None:
-        """Start the sync worker (which re-sends what a crash left pending) and the idle ticker."""
-        self.sync.start()
+        """Start the hub's dispatcher, the sender (which sends what a crash left pending), cache sync and the ticker."""
+        self.hub.start()
+        self.lookups.start()
+        self.sender.start()
+        self.cache_sync.start()
         self.ticker.start()
         self.threads_started = True
 
@@ -80,44 +99,47 @@ class Kiosk:
         self.broker.close()
         self.ticker.stop(1.0)
         self.found.stop()
-        self.sync.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
         self.devices.stop()
+        self.hub.stop(1.0)
+        self.cache_sync.stop(1.0)
+        self.sender.stop(1.5)  # a daemon thread: if a backend call is still waiting, exit does not
+        self.lookups.stop()
         close = getattr(self.backend, "close", None)
         if close:
             close()
+        self.caches.close()
         self.journal.close()
-
-
-def _settled(outcome, session: Session, devices: DeviceManager) -> None:
-    """A circulation answer was committed: the screen's line, then any RFID security bit waiting for it."""
-    try:
-        session.settled(outcome)
-    finally:
-        devices.pads.settled(outcome)
 
 
 def bootstrap(config: KioskConfig, *, backend=None, devices: DeviceManager | None = None,
               journal: Journal | None = None, clock=None, policy: OfflinePolicy | None = None) -> Kiosk:
-    """Wire the kiosk's parts; devices are started, background threads are not."""
+    """Build the kiosk's parts in the order they need each other; devices are started, threads are not."""
     clock = clock or SystemClock()
-    broker = Broker()
+    hub = devices.hub if devices is not None else Hub()
+    broker = Broker(hub=hub)
     journal = journal or Journal(config.journal.path, clock)
-    backend = backend or build_backend(config.backend)
-    reachability = Reachability(clock, on_change=lambda: broker.publish("backend"))
-    circulator = Circulator(journal, backend, policy, notify=lambda: broker.publish("journal"))
-    devices = devices or DeviceManager(config.devices, clock=clock, lang=config.kiosk.languages[0])
-    devices.on_change = broker.publish  # "devices" (a status) or "scans" (the staff screen's last scans)
-    devices.pads.journal = journal
+    caches = Caches(journal.path.parent / "cache.db", clock)
+    classifier = Classifier(config.identifiers, item_known=lambda code: caches.item(code) is not None)
+    devices = devices or DeviceManager(config.devices, hub=hub, clock=clock, describe=classifier.describe)
+    monitor = BackendMonitor(clock, max_backoff=config.sync.max_backoff_seconds,
+                             on_change=lambda: hub.changed("backend"), on_back=lambda: hub.publish(BACKEND_BACK))
+    backend = backend or build_backend(config.backend, BackendContext(
+        journal=journal, report=lambda: {"devices": devices.status_words(), "journal_pending": journal.counts()["pending"]},
+        with_pin_hash=config.offline.pin_patrons == "cached_pin_hash"))
+    policy = policy or OfflinePolicy(config.offline, caches, journal, clock)
+    sender = Sender(journal, backend, monitor, hub, heartbeat_seconds=config.sync.heartbeat_seconds,
+                    lang=config.kiosk.languages[0])
+    outbox = Outbox(journal, sender, monitor, policy, hub, answer_wait_seconds=config.offline.answer_wait_seconds)
+    lookups = Lookups(config.offline.answer_wait_seconds)
     receipts = ReceiptDesk(config.kiosk.library_name, devices.printer, clock)
-    session = Session(backend=backend, circulator=circulator, rules=config.identifiers, settings=config.kiosk,
-                      clock=clock, receipts=receipts, on_change=lambda: broker.publish("session"),
-                      reachability=reachability)
-    circulator.on_settled = lambda outcome: _settled(outcome, session, devices)
-    circulator.numbering.device_statuses = devices.status_words  # its heartbeat reports the devices too
-    devices.start(session)
-    sync = SyncWorker(circulator, reachability=reachability, heartbeat_seconds=config.sync.heartbeat_seconds,
-                      max_backoff_seconds=config.sync.max_backoff_seconds, device_statuses=devices.status_words)
-    return Kiosk(config=config, clock=clock, journal=journal, backend=backend, broker=broker,
-                 reachability=reachability, circulator=circulator, receipts=receipts, session=session,
-                 devices=devices, sync=sync, ticker=Ticker(session.tick),
-                 found=FoundDevices(on_change=lambda: broker.publish("discovery")))
+    session = Session(backend=backend, outbox=outbox, policy=policy, classifier=classifier, settings=config.kiosk,
+                      clock=clock, receipts=receipts, lookups=lookups, hub=hub, monitor=monitor,
+                      titles=lambda barcode: getattr(caches.item(barcode), "title", None))
+    pads = PadRouter(clock, hub=hub, session=session, journal=journal, pad_of=devices.device_of,
+                     scan_log=devices.scans, lang=config.kiosk.languages[0])
+    cache_sync = CacheSync(backend, caches, monitor, interval=config.offline.cache_refresh_seconds, hub=hub)
+    devices.start()
+    return Kiosk(config=config, clock=clock, hub=hub, journal=journal, caches=caches, backend=backend, broker=broker,
+                 monitor=monitor, policy=policy, sender=sender, outbox=outbox, cache_sync=cache_sync, lookups=lookups,
+                 receipts=receipts, session=session, devices=devices, pads=pads, ticker=Ticker(session.tick),
+                 found=FoundDevices(on_change=lambda: hub.changed("discovery")))

@@ -7,7 +7,7 @@ import click
 
 from drivers.registry import REGISTRY
 from kiosk.config import ConfigError, KioskConfig, load_config
-from kiosk.journal import JournalError
+from kiosk.outbox.journal import JournalError
 
 
 def _load(path: str) -> KioskConfig:
@@ -51,7 +51,11 @@ def check_config(path: str) -> None:
     click.echo(f"  kiosk:    {k.id} ({k.name}) for {k.library_name}")
     click.echo(f"            languages {', '.join(k.languages)}; idle timeout {k.idle_timeout_seconds} s; "
                f"receipt {k.receipt}")
-    click.echo(f"  backend:  {b.kind} at {b.url} (answer within {b.timeout_seconds:g} s)")
+    describe = getattr(b.settings, "describe", None)
+    click.echo(f"  backend:  {describe() if describe else b.kind}")
+    o = config.offline
+    click.echo(f"  offline:  sign-in {o.sign_in}, PIN patrons {o.pin_patrons}, at most {o.checkout_limit} "
+               f"offline checkouts per patron, answers awaited {o.answer_wait_seconds:g} s")
     click.echo(f"  journal:  {config.journal.path}")
     click.echo(f"  devices:  {len(config.devices) or 'none'}")
     for device in config.devices:

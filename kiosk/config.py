@@ -8,22 +8,22 @@ behaves the same whatever directory it is started from.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drivers.registry import KINDS as DEVICE_KINDS
+from kiosk.backends import DEMO_TOKEN, parse_backend
 from kiosk.config_reader import ConfigError, Reader, read_toml
-from kiosk.device_settings import DeviceSection, merge, override_path, read_overrides
+from kiosk.hardware.settings import DeviceSection, merge, override_path, read_overrides
+from kiosk.outbox.policy import PIN_MODES, SIGN_IN_MODES, OfflineSettings
 from protocol.circulation import LANGUAGES
 from protocol.identifiers import IdentifierRules
 
-__all__ = ["ConfigError", "DeviceSection", "KioskConfig", "load_config", "parse_config"]
+__all__ = ["DEMO_TOKEN", "ConfigError", "DeviceSection", "KioskConfig", "load_config", "parse_config"]
 
 CONFIG_VERSION = 1
-DEMO_TOKEN = "demo-kiosk-token"
 DEMO_STAFF_PIN = "0000"
 RECEIPT_POLICIES = ("ask", "always", "never")
 
@@ -43,13 +43,10 @@ class KioskSection:
 
 @dataclass(frozen=True)
 class BackendSection:
-    """[backend]: the library system the kiosk talks to."""
+    """[backend]: the library system the kiosk talks to: its ``kind`` and that kind's own settings."""
 
     kind: str
-    url: str
-    token: str = field(repr=False, default="")
-    timeout_seconds: float = 5.0
-    connect_timeout_seconds: float = 2.0
+    settings: Any  # e.g. kiosk.backends.CentralSettings, parsed by the kind's own parser
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class JournalSection:
 
 @dataclass(frozen=True)
 class SyncSection:
-    """[sync]: how the sync worker re-sends pending events and reports in."""
+    """[sync]: how the sender paces its tries and reports in (heartbeats)."""
 
     heartbeat_seconds: float = 30.0
     max_backoff_seconds: float = 60.0
@@ -95,6 +92,7 @@ class KioskConfig:
     journal: JournalSection
     identifiers: IdentifierRules
     sync: SyncSection = SyncSection()
+    offline: OfflineSettings = OfflineSettings()
     staff: StaffSection = StaffSection()
     devices: tuple[DeviceSection, ...] = ()
     demo: DemoSection = DemoSection()
@@ -108,16 +106,17 @@ class KioskConfig:
 
 
 _KNOWN = {
-    "": {"config_version", "kiosk", "backend", "journal", "sync", "identifiers", "staff", "devices", "demo"},
+    "": {"config_version", "kiosk", "backend", "journal", "sync", "offline", "identifiers", "staff", "devices",
+         "demo"},
     "kiosk": {"id", "name", "library_name", "languages", "idle_timeout_seconds", "warning_seconds", "receipt"},
-    "backend": {"kind", "url", "url_env", "token_env", "timeout_seconds", "connect_timeout_seconds"},
+    "offline": {"sign_in", "pin_patrons", "checkout_limit", "default_loan_days", "unknown_items", "renewals",
+                "answer_wait_seconds", "cache_refresh_seconds"},
     "journal": {"path"},
     "sync": {"heartbeat_seconds", "max_backoff_seconds"},
     "identifiers": {"patron_prefixes", "item_prefixes", "accept_isbn"},
     "staff": {"pin_env", "lock_after_seconds"},
     "demo": {"enabled", "sample_patrons", "sample_items"},
 }
-BACKEND_KINDS = ("central",)
 
 
 def load_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> KioskConfig:
@@ -152,6 +151,7 @@ def parse_config(data: dict, path: Path, env: Mapping[str, str]) -> KioskConfig:
         journal=journal,
         identifiers=_identifiers(Reader(source, "identifiers", data.get("identifiers", {}))),
         sync=_sync(Reader(source, "sync", data.get("sync", {}))),
+        offline=_offline(Reader(source, "offline", data.get("offline", {}))),
         staff=_staff(Reader(source, "staff", data.get("staff", {})), env, demo.enabled),
         devices=merge(_devices(source, data.get("devices", {})), saved),
         demo=demo,
@@ -181,25 +181,24 @@ def _kiosk(r: Reader) -> KioskSection:
 
 
 def _backend(r: Reader, env: Mapping[str, str], demo: bool) -> BackendSection:
-    if "token" in r.table:
-        r.fail("token", "must not be written in the file; put the token in the KIOSK_TOKEN environment variable")
-    r.check_known(_KNOWN["backend"])
-    kind = r.text("kind", "central")
-    if kind not in BACKEND_KINDS:
-        r.fail("kind", f"is '{kind}'; the kinds this kiosk knows are: {', '.join(BACKEND_KINDS)}")
-    url = r.text("url")
-    url_env = r.text("url_env") if "url_env" in r.table else None
-    if url_env and env.get(url_env, "").strip():
-        url = env[url_env].strip()  # e.g. CENTRAL_URL moves the demo central to another port
-    if not re.match(r"^https?://[^/\s:]+", url):
-        r.fail("url", "must start with http:// or https:// followed by the server's name")
-    token_env = r.text("token_env", "KIOSK_TOKEN")
-    token = env.get(token_env, "").strip() or (DEMO_TOKEN if demo else "")
-    if not token:
-        r.fail("", f"the kiosk token is missing: set the environment variable {token_env}")
-    return BackendSection(kind=kind, url=url.rstrip("/"), token=token,
-                          timeout_seconds=float(r.number("timeout_seconds", 5, 0.1, 120)),
-                          connect_timeout_seconds=float(r.number("connect_timeout_seconds", 2, 0.1, 60)))
+    kind, settings = parse_backend(r, env, demo)
+    return BackendSection(kind=kind, settings=settings)
+
+
+def _offline(r: Reader) -> OfflineSettings:
+    r.check_known(_KNOWN["offline"])
+    sign_in = r.text("sign_in", "cache")
+    if sign_in not in SIGN_IN_MODES:
+        r.fail("sign_in", f"must be one of: {', '.join(SIGN_IN_MODES)}")
+    pins = r.text("pin_patrons", "card_only")
+    if pins not in PIN_MODES:
+        r.fail("pin_patrons", f"must be one of: {', '.join(PIN_MODES)}")
+    return OfflineSettings(sign_in=sign_in, pin_patrons=pins,
+                           checkout_limit=r.number("checkout_limit", 5, 0, 100, whole=True),
+                           default_loan_days=r.number("default_loan_days", 14, 1, 365, whole=True),
+                           unknown_items=r.flag("unknown_items", True), renewals=r.flag("renewals", False),
+                           answer_wait_seconds=float(r.number("answer_wait_seconds", 1.5, 0.1, 30)),
+                           cache_refresh_seconds=float(r.number("cache_refresh_seconds", 300, 10, 86400)))
 
 
 def _journal(r: Reader, config_path: Path) -> JournalSection:

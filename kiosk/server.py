@@ -25,7 +25,7 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 def serve(config: KioskConfig, host: str, port: int, *, on_ready: Callable[[], None] | None = None,
           on_stop: Callable[[], None] | None = None) -> None:
-    """Run the kiosk until SIGINT/SIGTERM: devices, sync worker and idle ticker started, waitress threads=8."""
+    """Run the kiosk until SIGINT/SIGTERM: devices, hub, sender, cache sync and idle ticker started, waitress threads=8."""
     app = create_app(config, start_threads=False)
     kiosk = app.extensions["kiosk"]
     try:
@@ -36,7 +36,7 @@ def serve(config: KioskConfig, host: str, port: int, *, on_ready: Callable[[], N
             raise PortInUse(f"Port {port} is already in use on {host}: stop the program using it "
                             f"or choose another port.") from None
         raise
-    kiosk.start_threads()  # the sync worker's first pass re-sends what a crash left pending
+    kiosk.start_threads()  # the sender's first pass sends what a crash or an outage left pending
 
     def stop(signum, frame):
         log.info("stopping (%s)", signal.Signals(signum).name)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def free_port() -> int:
@@ -25,6 +26,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where a browser test saves its screenshots: docs/screenshots/ under `make screenshots` (which sets
+    KIOSK_SCREENSHOTS=1), else the test's own temporary folder, so `make test` leaves the checkout as it was."""
+    if os.environ.get("KIOSK_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path
 
 
 @pytest.fixture
@@ -72,15 +83,18 @@ def postgres_server():
 
 
 @pytest.fixture
-def postgres_url(postgres_server) -> str:
-    """A new, empty PostgreSQL database for one test; returns its SQLAlchemy URL."""
+def postgres_url(postgres_server):
+    """A new, empty PostgreSQL database for one test; yields its SQLAlchemy URL and drops it afterwards
+    (hundreds of leftover databases would leave gigabytes for the server's teardown to delete)."""
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:12]
     plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{postgres_server}/{name}"
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from central.circulation import service
+from central.circulation import ledger as ledgers, records, service
 from central.clock import SystemClock
 from central.messages import message
 from central.store.db import Database
@@ -61,6 +61,29 @@ class Incoming:
     raw: dict
     event: wire.CirculationEvent | None = None
     error: dict | None = None  # {"code": "bad_request", "message": ...} when the request part is wrong
+
+
+@dataclass
+class _Row:
+    """An event row to store: written with the batch's other rows in one bulk insert at the end."""
+
+    id: str
+    kiosk_id: str
+    sequence: int
+    type: str
+    payload: dict
+    result: dict
+    ok: bool
+    offline: bool
+    occurred_at: datetime
+    recorded_at: datetime
+    status: str
+    item_barcode: str | None
+    effective_at: datetime | None
+
+    def values(self) -> dict:
+        """The column values."""
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -108,13 +131,17 @@ def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Seque
                 language: str) -> tuple[list[Answer], int]:
     now = clock.now()
     with db.writer() as session, session.begin():
+        records.start_memo(session)
         kiosk = session.scalars(sa.select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update(key_share=True)).one()
         last = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
                                   .where(CirculationEvent.kiosk_id == kiosk_id)))
         ids = [inc.event_id for inc in incoming]
         stored = {row.id: row for row in session.scalars(sa.select(CirculationEvent)
                                                          .where(CirculationEvent.id.in_(ids)))}
+        _open_ledger(session, kiosk, [inc.event for inc in incoming if inc.event is not None and inc.event_id not in stored])
         answers: list[Answer] = []
+        rows: list[_Row] = []
+        found: list[dict] = []  # exceptions for staff
         stop: dict | None = None
         for inc in incoming:
             if stop is not None:
@@ -131,7 +158,7 @@ def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Seque
                 if inc.sequence == last + 1:
                     # The number is kept with the refusal, so the kiosk's later events are not stuck behind it.
                     last += 1
-                    session.add(_rejected_row(kiosk_id, inc, now, error,
+                    rows.append(_rejected_row(kiosk_id, inc, now, error,
                                               event_id=str(uuid.uuid5(_PLACEHOLDER, f"{kiosk_id}:{inc.sequence}"))))
                 answers.append(Answer(inc.event_id, "rejected", error=error))
                 continue
@@ -154,15 +181,29 @@ def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Seque
                 row = _rejected_row(kiosk_id, inc, now, inc.error)
                 answers.append(Answer(inc.event_id, "rejected", error=inc.error))
             else:
-                row, outcome = _decide(session, clock, kiosk, inc.event, inc.raw, now, language)
+                row, outcome = _decide(session, clock, kiosk, inc.event, inc.raw, now, language, found)
                 answers.append(Answer(inc.event_id, "applied", outcome=outcome))
-            session.add(row)
+            rows.append(row)
             stored[inc.event_id] = row  # the same event twice in one batch: the second is a replay
-            session.flush()
+        session.flush()  # the whole batch in one flush (updates before inserts, so a loan closes first)
+        ledgers.close(session)
+        if rows:
+            session.execute(sa.insert(CirculationEvent), [row.values() for row in rows])
+        if found:
+            session.execute(sa.insert(CirculationException), found)
     return answers, last
 
 
-def _same_request(row: CirculationEvent, raw: dict) -> bool:
+def _open_ledger(session, kiosk: Kiosk, batch: list[wire.CirculationEvent]) -> None:
+    """Load what the batch's events will read, in a few queries (central.circulation.ledger)."""
+    items = {e.request.item_barcode for e in batch}
+    patrons = {e.request.patron_barcode for e in batch if getattr(e.request, "patron_barcode", None)}
+    offline_times = [e.occurred_at + timedelta(seconds=kiosk.clock_offset_seconds or 0)
+                     for e in batch if e.offline or kiosk.clock_offset_seconds is not None]
+    ledgers.open_for(session, items, patrons, min(offline_times) if offline_times else None)
+
+
+def _same_request(row, raw: dict) -> bool:
     """True when a re-sent event asks for the same transaction as the stored one (kind, patron, item).
 
     Only what the transaction is counts: the time and offline flag of a re-send are the kiosk's, and a
@@ -172,15 +213,15 @@ def _same_request(row: CirculationEvent, raw: dict) -> bool:
             and row.payload.get("item_barcode") == raw.get("item_barcode"))
 
 
-def _replay(row: CirculationEvent) -> Answer:
+def _replay(row) -> Answer:
     if row.status == "rejected":
         return Answer(row.id, "rejected", error=(row.result or {}).get("error"))
     return Answer(row.id, "replayed", outcome={**row.result, "replayed": True})
 
 
 def _decide(session, clock: SystemClock, kiosk: Kiosk, event: wire.CirculationEvent, raw: dict, now: datetime,
-            language: str) -> tuple[CirculationEvent, dict]:
-    """Apply one event with the circulation rules; the row to store and the answer."""
+            language: str, found: list[dict]) -> tuple[_Row, dict]:
+    """Apply one event with the circulation rules; the row to store and the answer (exceptions into ``found``)."""
     effective = event.occurred_at + timedelta(seconds=kiosk.clock_offset_seconds or 0)
     offline = event.offline or (kiosk.clock_offset_seconds is not None and now - effective > LATE_AFTER)
     if offline:
@@ -191,16 +232,19 @@ def _decide(session, clock: SystemClock, kiosk: Kiosk, event: wire.CirculationEv
     # The port's names beside the older ones (protocol.wire.CirculationOutcome reads "exceptions").
     outcome["exceptions"] = list(outcome.get("offline_exceptions", []))
     result = {"event_id": event.event_id, **outcome, "replayed": False}
-    row = CirculationEvent(
-        id=event.event_id, kiosk_id=kiosk.id, sequence=event.sequence, type=event.type, payload=raw, result=result,
-        ok=bool(outcome["ok"]), offline=event.offline, occurred_at=event.occurred_at, recorded_at=now,
-        status="applied", item_barcode=event.request.item_barcode, effective_at=when.at)
+    row = _Row(id=event.event_id, kiosk_id=kiosk.id, sequence=event.sequence, type=event.type, payload=raw,
+               result=result, ok=bool(outcome["ok"]), offline=event.offline, occurred_at=event.occurred_at,
+               recorded_at=now, status="applied", item_barcode=event.request.item_barcode, effective_at=when.at)
+    ledger = ledgers.of(session)
+    if ledger is not None and row.type == "checkin":
+        ledger.returns[row.item_barcode].append(row)  # a later offline checkout in this batch may meet it
     for rule in outcome["exceptions"]:
-        session.add(CirculationException(
+        found.append(dict(
             kiosk_id=kiosk.id, event_id=event.event_id, rule=rule, item_barcode=event.request.item_barcode,
             patron_barcode=getattr(event.request, "patron_barcode", None), created_at=now,
             detail={"type": event.type, "sequence": event.sequence, "occurred_at": event.occurred_at.isoformat(),
-                    "effective_at": when.at.isoformat(), "offline": event.offline, **outcome.get("conflict", {})}))
+                    "effective_at": when.at.isoformat(), "offline": event.offline, **outcome.get("conflict", {})},
+            resolved_at=None, resolved_by=None, resolution_note=None))
     return row, result
 
 
@@ -212,12 +256,11 @@ def _apply(session, request: wire.CirculationRequest, when: service.Moment, lang
     return service.checkin(session, request.item_barcode, when, language)
 
 
-def _rejected_row(kiosk_id: str, inc: Incoming, now: datetime, error: dict,
-                  event_id: str | None = None) -> CirculationEvent:
+def _rejected_row(kiosk_id: str, inc: Incoming, now: datetime, error: dict, event_id: str | None = None) -> _Row:
     raw = inc.raw
     kind = raw.get("type") if isinstance(raw.get("type"), str) and len(raw["type"]) <= 20 else "unknown"
     item = raw.get("item_barcode") if isinstance(raw.get("item_barcode"), str) else None
-    return CirculationEvent(
+    return _Row(
         id=event_id or inc.event_id, kiosk_id=kiosk_id, sequence=inc.sequence, type=kind, payload=raw,
         result={"event_id": inc.event_id, "ok": False, "error": error, "replayed": False}, ok=False,
         offline=raw.get("offline") is True, occurred_at=inc.event.occurred_at if inc.event else now, recorded_at=now,

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from central.circulation import ledger as ledgers
 from central.store.models import CirculationEvent, Loan, Patron
 
 CLOCK_SKEW_WINDOW = timedelta(minutes=5)
@@ -75,6 +76,9 @@ def resolve(session: Session, item, patron, current: Loan | None, at: datetime) 
 
 def _later_return(session: Session, item_barcode: str, at: datetime) -> CirculationEvent | None:
     """The first applied, accepted return of the item after ``at``."""
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        return ledger.later_return(item_barcode, at)
     return session.scalars(sa.select(CirculationEvent).where(
         CirculationEvent.item_barcode == item_barcode, CirculationEvent.type == "checkin",
         CirculationEvent.status == "applied", CirculationEvent.ok.is_(True), CirculationEvent.effective_at > at)

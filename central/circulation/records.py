@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.circulation import rules
+from central.circulation import ledger as ledgers, rules
 from central.store.models import (PIN_LOCKOUT_MINUTES_DEFAULT, PIN_MAX_FAILURES_DEFAULT, ClosedDay, Fine, Hold, Item,
                                   LibrarySettings, Loan, LoanPolicy, Patron, PatronCard, School, SchoolClosedDay)
 
@@ -30,7 +30,31 @@ class Settings:
     school_id: int | None = None
 
 
+def memo(session: Session, key: tuple, make):
+    """``make()``, remembered for the rest of a session that asked for it (``start_memo``), else made afresh.
+
+    A batch of kiosk events asks the same settings and policies hundreds of times; they do not change
+    within its transaction.
+    """
+    cache = session.info.get("circulation_memo")
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def start_memo(session: Session) -> None:
+    """Remember settings and policies for this session's life (a batch's one transaction)."""
+    session.info["circulation_memo"] = {}
+
+
 def load_settings(session: Session, school_id: int | None = None) -> Settings:
+    """The settings of school ``school_id`` (its own row, else the district's), or the district's when None."""
+    return memo(session, ("settings", school_id), lambda: _load_settings(session, school_id))
+
+
+def _load_settings(session: Session, school_id: int | None = None) -> Settings:
     """The settings of school ``school_id`` (its own row, else the district's), or the district's when None.
 
     The calendar is the district's closed days plus the school's own. Defaults when never seeded.
@@ -62,6 +86,10 @@ def _school_name(session: Session, school_id: int | None) -> str | None:
 def policies_for(session: Session, patron_type: str, school_id: int | None = None) -> dict[str, rules.PolicyFacts]:
     """The loan policies of one patron type at a school, by item type: the school's own where it has
     one, else the district's."""
+    return memo(session, ("policies", patron_type, school_id), lambda: _policies_for(session, patron_type, school_id))
+
+
+def _policies_for(session: Session, patron_type: str, school_id: int | None) -> dict[str, rules.PolicyFacts]:
     query = sa.select(LoanPolicy).where(LoanPolicy.patron_type == patron_type)
     query = query.where(sa.or_(LoanPolicy.school_id.is_(None), LoanPolicy.school_id == school_id)) \
         if school_id is not None else query.where(LoanPolicy.school_id.is_(None))
@@ -76,6 +104,9 @@ def policies_for(session: Session, patron_type: str, school_id: int | None = Non
 def find_patron(session: Session, *, barcode: str | None = None, card_uid: str | None = None,
                 lock: bool = False) -> Patron | None:
     """The patron with this barcode or card UID; ``lock`` holds the row until commit (PostgreSQL)."""
+    ledger = ledgers.of(session)
+    if ledger is not None and barcode is not None and barcode in ledger.patrons:
+        return ledger.patrons[barcode]  # loaded (and locked) with the batch
     query = sa.select(Patron)
     if barcode is not None:
         query = query.where(Patron.barcode == barcode)
@@ -89,6 +120,9 @@ def find_patron(session: Session, *, barcode: str | None = None, card_uid: str |
 
 def find_item(session: Session, barcode: str, *, lock: bool = False) -> Item | None:
     """The item with this barcode; ``lock`` holds the row until commit (PostgreSQL)."""
+    ledger = ledgers.of(session)
+    if ledger is not None and barcode in ledger.items:
+        return ledger.items[barcode]
     query = sa.select(Item).where(Item.barcode == barcode)
     if lock:
         query = query.with_for_update(key_share=True)
@@ -97,11 +131,23 @@ def find_item(session: Session, barcode: str, *, lock: bool = False) -> Item | N
 
 def open_loan(session: Session, item: Item) -> Loan | None:
     """The item's current loan, if it is out."""
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        return ledger.open_loan(item)
     return session.scalars(sa.select(Loan).where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
+
+
+def flush(session: Session) -> None:
+    """Flush now, unless a batch's ledger is open: then everything is written in one flush at the end."""
+    if ledgers.of(session) is None:
+        session.flush()
 
 
 def fines_total(session: Session, patron: Patron) -> int:
     """What a patron still owes on their unpaid fines at every school of the district, in cents."""
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        return ledger.fines_owed.get(patron.id, 0)
     total = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Fine.amount_cents - Fine.paid_cents), 0))
                            .where(Fine.patron_id == patron.id, Fine.paid.is_(False)))
     return int(total or 0)
@@ -111,10 +157,14 @@ def patron_facts(session: Session, patron: Patron | None) -> rules.PatronFacts |
     """What the rules need about ``patron``: expiry, block, fines, loans in total and by item type."""
     if patron is None:
         return None
-    rows = session.execute(sa.select(Item.item_type, sa.func.count()).join(Loan, Loan.item_id == Item.id)
-                           .where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
-                           .group_by(Item.item_type)).all()
-    by_type = {item_type: count for item_type, count in rows}
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        by_type = ledger.open_loans_by_type(patron)
+    else:
+        rows = session.execute(sa.select(Item.item_type, sa.func.count()).join(Loan, Loan.item_id == Item.id)
+                               .where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
+                               .group_by(Item.item_type)).all()
+        by_type = {item_type: count for item_type, count in rows}
     return rules.PatronFacts(patron.id, patron.expires_on, patron.block_reason, fines_total(session, patron),
                              sum(by_type.values()), by_type)
 
@@ -125,10 +175,17 @@ def item_facts(session: Session, item: Item | None) -> rules.ItemFacts | None:
     if item is None:
         return None
     loan = open_loan(session, item)
-    ready = session.scalar(sa.select(Hold.patron_id).where(Hold.item_id == item.id, Hold.status == "ready"))
-    waiting = session.scalars(sa.select(Hold.patron_id).where(
-        Hold.title_id == item.title_id, Hold.status == "waiting", Hold.school_id == item.school_id,
-        sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id)))
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        holds = ledger.holds(item.title_id)
+        ready = next((h.patron_id for h in holds if h.item_id == item.id and h.status == "ready"), None)
+        waiting = [h.patron_id for h in holds if h.status == "waiting" and h.school_id == item.school_id
+                   and h.item_id in (None, item.id)]
+    else:
+        ready = session.scalar(sa.select(Hold.patron_id).where(Hold.item_id == item.id, Hold.status == "ready"))
+        waiting = session.scalars(sa.select(Hold.patron_id).where(
+            Hold.title_id == item.title_id, Hold.status == "waiting", Hold.school_id == item.school_id,
+            sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id)))
     return rules.ItemFacts(item.item_type, loan.patron_id if loan else None, loan.renewals if loan else 0,
                            ready, frozenset(waiting))
 

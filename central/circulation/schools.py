@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from central.messages import Refused
 from central.store.models import Item, Kiosk, Patron, School
 from protocol.identifiers import make_library_barcode
 
@@ -13,7 +14,7 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
 ITEM_DIGIT, PATRON_DIGIT = "3", "2"
 
 
-class SchoolRefused(ValueError):
+class SchoolRefused(Refused):
     """A school that cannot be added as asked; the message says why in one sentence."""
 
 
@@ -27,7 +28,7 @@ def add_school(session: Session, code: str, name: str, institution: int) -> Scho
     if not 0 <= institution <= 9999:
         raise SchoolRefused("The barcode institution number has 4 digits (0000 to 9999).")
     if session.scalar(sa.select(School.id).where(School.code == code)) is not None:
-        raise SchoolRefused(f"There is already a school with the code '{code}'.")
+        raise SchoolRefused("There is already a school with the code '{code}'.", code=code)
     school = School(code=code, name=name.strip()[:200], institution=institution, active=True)
     session.add(school)
     session.flush()

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.circulation import offline, records, rules
+from central.circulation import ledger as ledgers, offline, records, rules
 from central.store.models import Fine, Hold, Loan, Patron
 from protocol.circulation import Refusal
 
@@ -76,7 +76,7 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
         outcome["offline_exceptions"] = outcome.get("offline_exceptions", []) + resolution.exceptions
         outcome["conflict"] = resolution.detail
     loan_days = policy.loan_days if policy and policy.loanable else 0
-    loan = Loan(item_id=item.id, patron_id=patron.id, checked_out_at=when.at,
+    loan = Loan(item_id=item.id, patron_id=patron.id, item=item, patron=patron, checked_out_at=when.at,
                 due_date=rules.due_date(settings.calendar, when.day, loan_days), renewals=0,
                 returned_at=resolution.closed_at)
     session.add(loan)
@@ -88,7 +88,7 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
         # fine as of then) and the item keeps the state its later events gave it.
         back = Moment(resolution.closed_at, _school_day(resolution.closed_at, when), offline=True)
         close_loan(session, loan, item, back, settings, set_status=False)
-    session.flush()
+    records.flush(session)
     max_renewals = policy.max_renewals if policy else 0
     return {**outcome, "ok": True, "loan": records.loan_json(loan, max_renewals, when.day), "refusal": None}
 
@@ -117,7 +117,8 @@ def close_loan(session: Session, loan: Loan, item, when: Moment, settings: recor
                          reason="overdue", assessed_on=when.day, paid=False))
     if set_status:
         item.status = "available"
-    session.flush()  # the loan is closed before another one for the same item is opened
+    # Closed before another loan of the same item opens (a batch's single flush writes updates first).
+    records.flush(session)
     return days_late, fine, borrower
 
 
@@ -151,14 +152,24 @@ def _offline_exceptions(pfacts, ifacts, policy, policies, when: Moment, settings
 
 def _settle_holds_on_checkout(session: Session, patron: Patron, item) -> None:
     """The borrower's own hold on this title is fulfilled; another patron's hold on this copy waits again."""
-    own = session.scalars(sa.select(Hold).where(
-        Hold.patron_id == patron.id, Hold.title_id == item.title_id, Hold.status.in_(("ready", "waiting")),
-        sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
-        .order_by(Hold.status, Hold.placed_at)).first()  # "ready" sorts before "waiting"
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        mine = sorted((h for h in ledger.holds(item.title_id) if h.patron_id == patron.id
+                       and h.status in ("ready", "waiting") and h.item_id in (None, item.id)),
+                      key=lambda h: (h.status, h.placed_at))
+        own = mine[0] if mine else None
+        others = [h for h in ledger.holds(item.title_id) if h.item_id == item.id and h.status == "ready"
+                  and h.patron_id != patron.id]
+    else:
+        own = session.scalars(sa.select(Hold).where(
+            Hold.patron_id == patron.id, Hold.title_id == item.title_id, Hold.status.in_(("ready", "waiting")),
+            sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
+            .order_by(Hold.status, Hold.placed_at)).first()  # "ready" sorts before "waiting"
+        others = session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready",
+                                                       Hold.patron_id != patron.id)).all()
     if own is not None:
         own.status, own.item_id = "fulfilled", item.id
-    for other in session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready",
-                                                       Hold.patron_id != patron.id)):
+    for other in others:
         # Only reachable offline: the copy set aside for someone else left with this patron.
         other.status, other.item_id, other.pickup_by = "waiting", None, None
 
@@ -179,7 +190,7 @@ def renew(session: Session, patron_barcode: str, item_barcode: str, when: Moment
     loan.renewals += 1
     # A renewal never shortens a loan (near term end the capped date can be earlier than today's).
     loan.due_date = max(loan.due_date, rules.due_date(settings.calendar, when.day, policy.loan_days))
-    session.flush()
+    records.flush(session)
     return {"ok": True, "renewed": True, "loan": records.loan_json(loan, policy.max_renewals, when.day),
             "refusal": None}
 
@@ -201,7 +212,7 @@ def checkin(session: Session, item_barcode: str, when: Moment, language: str) ->
     elif not stale and item.status in ("lost", "missing", "on_loan"):
         item.status = "available"  # found again
     hold = None if stale else _trap_hold(session, item, when, settings)
-    session.flush()
+    records.flush(session)
     title = item.title_record
     outcome.update({"ok": True, "refusal": None, "checkin": {
         "item_barcode": item.barcode, "title": title.title, "author": title.author,
@@ -216,12 +227,10 @@ def checkin(session: Session, item_barcode: str, when: Moment, language: str) ->
 def _trap_hold(session: Session, item, when: Moment, settings: records.Settings) -> Hold | None:
     """The hold this copy now goes to: one already set aside for it, else the first patron waiting for
     its title at its school."""
-    hold = session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready")).first()
+    ready, first_waiting = _holds_for_copy(session, item)
+    hold = ready
     if hold is None:
-        hold = session.scalars(sa.select(Hold).where(
-            Hold.title_id == item.title_id, Hold.status == "waiting", Hold.school_id == item.school_id,
-            sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
-            .order_by(Hold.placed_at, Hold.id).with_for_update(key_share=True)).first()
+        hold = first_waiting
         if hold is None:
             if item.status == "on_hold_shelf":
                 item.status = "available"  # nobody is waiting for it any more
@@ -230,4 +239,21 @@ def _trap_hold(session: Session, item, when: Moment, settings: records.Settings)
         hold.status, hold.item_id, hold.pickup_by = "ready", item.id, pickup
     item.status = "on_hold_shelf"
     return hold
+
+
+def _holds_for_copy(session: Session, item) -> tuple[Hold | None, Hold | None]:
+    """The hold this copy is set aside for, and the first hold waiting for its title at its school."""
+    ledger = ledgers.of(session)
+    if ledger is not None:
+        holds = ledger.holds(item.title_id)  # in placed_at, id order
+        return (next((h for h in holds if h.item_id == item.id and h.status == "ready"), None),
+                next((h for h in holds if h.status == "waiting" and h.school_id == item.school_id
+                      and h.item_id in (None, item.id)), None))
+    ready = session.scalars(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == "ready")).first()
+    if ready is not None:
+        return ready, None
+    return None, session.scalars(sa.select(Hold).where(
+        Hold.title_id == item.title_id, Hold.status == "waiting", Hold.school_id == item.school_id,
+        sa.or_(Hold.item_id.is_(None), Hold.item_id == item.id))
+        .order_by(Hold.placed_at, Hold.id).with_for_update(key_share=True)).first()
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from central.messages import Refused
 from central.staff import passwords
 from central.store.models import STAFF_ROLES, School, StaffAccount
 
@@ -15,7 +16,7 @@ ROLE_NAMES = {"librarian": "Librarian", "technician": "Library technician", "rea
               "district_admin": "District administrator"}
 
 
-class AccountRefused(ValueError):
+class AccountRefused(Refused):
     """An account that cannot be created or changed as asked; the message says why in one sentence."""
 
 
@@ -44,11 +45,11 @@ def create_account(session: Session, username: str, password: str, role: str, *,
     """Add a staff account; AccountRefused (or PasswordRefused) says what is wrong and nothing is added."""
     name = normalize_username(username)
     if role not in STAFF_ROLES:
-        raise AccountRefused(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
+        raise AccountRefused("The role must be one of: {roles}.", roles=", ".join(STAFF_ROLES))
     if role != "district_admin" and school is None:
         raise AccountRefused("A librarian, technician or read-only account belongs to a school: name it.")
     if find_account(session, name) is not None:
-        raise AccountRefused(f"There is already a staff account called '{name}'.")
+        raise AccountRefused("There is already a staff account called '{name}'.", name=name)
     passwords.check_new_password(password, name)
     account = StaffAccount(username=name, display_name=(display_name or name).strip()[:120],
                            password_hash=passwords.hash_password(password), role=role,

@@ -6,25 +6,40 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from central.messages import Refused
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200  # Argon2 takes any length; this only stops a pasted novel
 # argon2-cffi's defaults are RFC 9106's low-memory profile (Argon2id, t=3, 64 MiB, p=4).
 _HASHER = PasswordHasher()
-# A hash of nothing anyone types: checked when the username is unknown, so that a wrong username
-# takes as long as a wrong password and the timing does not tell which usernames exist.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+_DUMMY: list[str] = []
 
 
-class PasswordRefused(ValueError):
+def set_cost(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """Use other Argon2id parameters for new hashes (tests use cheap ones; hashes keep their own)."""
+    global _HASHER
+    _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY.clear()
+
+
+def _dummy_hash() -> str:
+    # A hash of nothing anyone types: checked when the username is unknown, so that a wrong username
+    # takes as long as a wrong password and the timing does not tell which usernames exist.
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
+
+
+class PasswordRefused(Refused):
     """A new password that does not meet the rule; the message says why in words."""
 
 
 def check_new_password(password: str, username: str = "") -> str:
     """Return ``password`` if it may be used, else raise PasswordRefused saying why."""
     if len(password) < MIN_LENGTH:
-        raise PasswordRefused(f"The password must be at least {MIN_LENGTH} characters long.")
+        raise PasswordRefused("The password must be at least {count} characters long.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise PasswordRefused(f"The password must be at most {MAX_LENGTH} characters long.")
+        raise PasswordRefused("The password must be at most {count} characters long.", count=MAX_LENGTH)
     if username and password.strip().lower() == username.strip().lower():
         raise PasswordRefused("The password must not be the username.")
     return password
@@ -38,7 +53,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches the stored hash; an unknown account (None) is checked against a dummy."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

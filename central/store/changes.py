@@ -35,14 +35,29 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
 
 
 def _after_flush(session: Session, _context) -> None:
+    # Only noted here: a batch of events flushes many times, and the stamps are written once, at commit.
     patrons, items = _touched(session)
-    if not patrons and not items:
+    if patrons or items:
+        pending = session.info.setdefault("changed_rows", (set(), set()))
+        pending[0].update(patrons)
+        pending[1].update(items)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # whatever is still pending is noted by _after_flush first
+    pending = session.info.pop("changed_rows", None)
+    if not pending:
         return
     now = datetime.now(timezone.utc)
-    # Core UPDATEs after the flush: the objects' own ids exist by now, and no ORM object is re-dirtied.
-    for table, ids in ((Patron.__table__, patrons), (Item.__table__, items)):
-        if ids:
-            session.connection().execute(table.update().where(table.c.id.in_(sorted(ids))).values(updated_at=now))
+    # Core UPDATEs: the objects' own ids exist by now, and no ORM object is re-dirtied.
+    for table, ids in ((Patron.__table__, sorted(pending[0])), (Item.__table__, sorted(pending[1]))):
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            session.connection().execute(table.update().where(table.c.id.in_(chunk)).values(updated_at=now))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("changed_rows", None)
 
 
 def install() -> None:
@@ -50,4 +65,6 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
         _installed = True

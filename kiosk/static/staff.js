@@ -24,7 +24,7 @@
       return response.json();
     }).then(function (data) {
       if (!data || !document.getElementById("count-pending")) { return; }
-      ["pending", "acked", "refused"].forEach(function (state) {
+      ["pending", "parked_open", "delivered"].forEach(function (state) {
         document.getElementById("count-" + state).textContent = data.journal[state];
       });
       if (data.last_receipt) { document.getElementById("last-receipt").textContent = data.last_receipt; }

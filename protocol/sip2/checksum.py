@@ -14,6 +14,8 @@ from protocol.sip2.errors import ChecksumError
 
 # The checksum closes the message: "AZ" and four hex digits, nothing after them.
 _TRAILER = re.compile(rb"AZ([0-9A-Fa-f]{4})\Z")
+# Some clients (the `sip2` package on PyPI) write a checksum below 1000 hex without its leading zeros.
+_SHORT_TRAILER = re.compile(rb"AZ([0-9A-Fa-f]{1,3})\Z")
 
 
 def checksum(data: bytes) -> str:
@@ -43,6 +45,10 @@ def split_checksum(data: bytes) -> tuple[bytes, str | None]:
     """
     match = _TRAILER.search(data)
     if match is None:
+        short = _SHORT_TRAILER.search(data)
+        # Taken as a checksum only when it adds up: otherwise it is text that happens to end in "AZ1".
+        if short is not None and checksum(data[: short.start(1)]) == short.group(1).decode("ascii").upper().zfill(4):
+            return data[: short.start()], short.group(1).decode("ascii").upper().zfill(4)
         return data, None
     received = match.group(1).decode("ascii")
     covered = data[: match.start(1)]

@@ -4,7 +4,7 @@
 naive ``datetime``) or a right-justified zone. The spec names the military letters ("   Z" for
 universal time, "   Q" for Atlantic Standard Time); servers also send "UTC ", " GMT" and US
 abbreviations such as "EST "; Sierra writes "0000", read as local time like blanks. An all-blank date (the "nb due date" of an online checkout) and the
-all-zero "unsupported" date both mean "no date" and become ``None``.
+all-zero "unsupported" date (with a zero or a blank zone) mean "no date" and become ``None``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from protocol.sip2.errors import DateError
 
 DATE_WIDTH = 18
 BLANK_DATE = " " * DATE_WIDTH
-_ZERO_DATE = "0" * DATE_WIDTH
+# "No date" written as zeros, with a zero or a blank zone (pysip2 cannot write blanks and writes the latter).
+_ZERO_DATES = ("0" * DATE_WIDTH, "00000000    000000")
 
 # Military time-zone letters as the spec uses them: A-M east of Greenwich (J is not used),
 # N-Y west of it, Z is universal time.
@@ -48,9 +49,19 @@ def _digits(text: str) -> bool:
 
 def parse_sip_date(text: str) -> datetime | None:
     """Turn an 18-character SIP2 date into a datetime; all blanks or all zeros give None."""
+    if len(text) == DATE_WIDTH and text[8:12] == "    " and text.isascii() and text[:8].isdigit() \
+            and text[12:].isdigit():
+        # The common form (local time, blank zone) without the general checks; a bad date still ends in DateError.
+        try:
+            return datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[12:14]), int(text[14:16]),
+                            int(text[16:18]))
+        except ValueError:
+            if text == _ZERO_DATES[1]:
+                return None
+            raise DateError(f"The date {text!r} is not a real calendar date and time.") from None
     if len(text) != DATE_WIDTH:
         raise DateError(f"A SIP2 date has 18 characters (YYYYMMDDZZZZHHMMSS); {text!r} has {len(text)}.")
-    if text == BLANK_DATE or text == _ZERO_DATE:
+    if text == BLANK_DATE or text in _ZERO_DATES:
         return None
     day, zone, clock = text[:8], text[8:12], text[12:]
     if not (_digits(day) and _digits(clock)):

@@ -16,7 +16,9 @@ from central.app import create_app
 from central.clock import FixedClock
 from central.store.db import Database
 from central.store.migrate import upgrade
+from central.staff import passwords
 from tests.central.library import build_small_library
+from tests.central.staff import ROLES, StaffClient, add_staff
 from tests.conftest import free_port
 
 # Monday 6 October 2025, 09:30 at a school six hours behind UTC.
@@ -31,11 +33,27 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> str:
-    """An empty database: a SQLite file, or a fresh database on the real PostgreSQL server."""
+def database_url(request, tmp_path):
+    """An empty database: a SQLite file, or a fresh database on the real PostgreSQL server (dropped afterwards,
+    so hundreds of tests do not leave gigabytes for the server's teardown to delete)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'central.db'}"
-    return request.getfixturevalue("postgres_url")
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    _drop_postgres_database(url)
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    server, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Tests of pages and permissions, where the database's dialect changes nothing: SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +89,8 @@ def library(database, clock):
 @pytest.fixture
 def app(database, library, clock):
     """The central app over the small library, with the fixed clock."""
-    return create_app({"DATABASE_URL": database.url, "TESTING": True}, clock=clock, database=database)
+    return create_app({"DATABASE_URL": database.url, "TESTING": True, "SECRET_KEY": "test-secret-key"}, clock=clock,
+                      database=database)
 
 
 class Kiosk:
@@ -144,3 +163,23 @@ def server(app):
     thread.join(timeout=5)
     srv.task_dispatcher.shutdown()
     assert not thread.is_alive(), "the test server did not stop"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2id with small parameters: the same code path, a few milliseconds per hash instead of ~0.3 s."""
+    passwords.set_cost(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords.set_cost(time_cost=3, memory_cost=65536, parallelism=4)
+
+
+@pytest.fixture
+def staff(app, database, clock, library) -> dict[str, StaffClient]:
+    """One signed-in client per role: librarian, technician, read_only at the test school, and a district admin."""
+    clients = {}
+    for role in ROLES:
+        add_staff(database, clock, role.replace("_", ""), role, library.school_id)
+        client = StaffClient(app)
+        assert client.sign_in(role.replace("_", "")).status_code == 302
+        clients[role] = client
+    return clients

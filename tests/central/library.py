@@ -108,7 +108,8 @@ def build_small_library(session, clock) -> SmallLibrary:
             (lib.lenas[1], "Lena's Book B", "FIC AUT", "book", "on_loan"),
             (lib.lenas[2], "Lena's Book C", "FIC AUT", "book", "on_loan")):
         items[barcode] = Item(barcode=barcode, title_id=titles[title].id, school_id=school.id,
-                              call_number=call_number, location="Nonfiction" if call_number[0].isdigit() else "Shelves", item_type=item_type,
+                              call_number=call_number,
+                              location="Nonfiction" if call_number[0].isdigit() else "Shelves", item_type=item_type,
                               status=status)
     session.add_all(items.values())
     session.flush()

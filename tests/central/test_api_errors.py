@@ -173,12 +173,12 @@ def test_a_server_failure_logs_no_full_patron_barcode(kiosk, library, database, 
     assert library.sam not in caplog.text
 
 
-def test_heartbeat_records_the_kiosk_status(kiosk, app):
+def test_heartbeat_records_the_kiosk_status(kiosk, staff):
     """GIVEN a kiosk WHEN it sends a heartbeat THEN the answer names it and the home page shows it as seen."""
     body = kiosk.post("/kiosks/heartbeat", {"version": "0.1.0", "devices": {"scanner": "ready"},
                                             "journal_pending": 2}).get_json()
     assert body["ok"] is True and body["kiosk_id"] == "k1"
-    page = app.test_client().get("/").get_data(as_text=True)
+    page = staff["librarian"].get("/").get_data(as_text=True)
     assert "2025-10-06 09:30" in page
 
 

@@ -12,23 +12,33 @@ import requests
 from tests.conftest import ROOT, free_port, wait_for_http
 
 
-def test_home_page_shows_the_library_at_a_glance(app):
-    """GIVEN the small library WHEN the home page is opened THEN it shows its name, counts, kiosks and the API link."""
+def test_home_page_asks_for_a_sign_in_and_shows_nothing_of_the_library(app):
+    """GIVEN nobody signed in WHEN the home page is opened THEN it is the staff sign-in form, with no counts,
+    patrons or kiosks on it."""
     page = app.test_client().get("/")
     html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="username"' in html and 'type="password"' in html
+    assert "Entrance" not in html and "<dt>Patrons</dt>" not in html
+
+
+def test_home_page_shows_the_library_at_a_glance_after_signing_in(staff):
+    """GIVEN a signed-in librarian WHEN the home page is opened THEN it shows the school, its counts, its
+    kiosks and desk, and the API link."""
+    page = staff["librarian"].get("/")
+    html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Test School Library" in html and "/api/v1/openapi.json" in html
+    assert "Test School" in html and "/api/v1/openapi.json" in html
     counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", html))
     assert counts == {"Titles": "9", "Items": "10", "Patrons": "7", "Loans out": "3", "Overdue": "0"}
-    assert "Entrance" in html and "Back room" in html and "never" in html
+    assert "Entrance" in html and "Back room" in html and "never" in html and "desk-test" in html
 
 
-def test_home_page_uses_only_local_assets(app):
-    """GIVEN the home page and its stylesheet THEN nothing is loaded from another site (kiosks may be offline)."""
-    client = app.test_client()
-    html = client.get("/").get_data(as_text=True)
-    assert not re.search(r'(src|href)="(https?:)?//', html)
-    css = client.get("/static/central.css")
+def test_home_page_uses_only_local_assets(app, staff):
+    """GIVEN the home page (signed out and in) and its stylesheet THEN nothing is loaded from another site."""
+    for client in (app.test_client(), staff["librarian"]):
+        html = client.get("/").get_data(as_text=True)
+        assert not re.search(r'(src|href|action)="(https?:)?//', html)
+    css = app.test_client().get("/static/central.css")
     assert css.status_code == 200 and "url(" not in css.get_data(as_text=True)
 
 

@@ -1,5 +1,5 @@
 """A kiosk's sequence after a lost journal: the heartbeat's last_sequence, replay before the sequence check,
-and the real kiosk Journal/Circulator against the real server over HTTP (SQLite and PostgreSQL)."""
+and the real kiosk journal, sender and central backend against the real server over HTTP (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import uuid
@@ -9,12 +9,10 @@ import sqlalchemy as sa
 
 from central.api.openapi import openapi_document
 from central.store.models import CirculationEvent
-from kiosk.backends.central import CentralBackend
-from kiosk.circulation import Circulator
 from kiosk.clock import ManualClock
-from kiosk.journal import Journal
-from kiosk.sync import SyncWorker
+from protocol.wire import CheckinRequest, CheckoutRequest
 from tests.conftest import free_port
+from tests.kiosk.outbox_parts import build
 
 
 def last_sequence(kiosk) -> int:
@@ -72,85 +70,89 @@ def test_the_openapi_document_describes_last_sequence():
 
 @pytest.fixture
 def kiosk_parts(server, tmp_path):
-    """Opens kiosk journals on one path with the real CentralBackend (token-one = k1); closes them after."""
+    """Opens the kiosk's outbox parts on one journal path with the real CentralBackend (token-one = k1)."""
     opened = []
 
     def open_kiosk(url: str = server.removesuffix("/api/v1")):
-        journal = Journal(tmp_path / "journal.db", ManualClock())
-        backend = CentralBackend(url, "token-one", timeout=10, connect_timeout=2)
-        circulator = Circulator(journal, backend)
-        opened.append((journal, backend))
-        return journal, circulator, SyncWorker(circulator)
+        parts = build(tmp_path / "journal.db", url, ManualClock(), token="token-one", timeout=10)
+        opened.append(parts)
+        return parts
 
     yield open_kiosk
-    for journal, backend in opened:
-        backend.close()
-        journal.close()
+    for parts in opened:
+        parts.close()
 
 
-def delete_journal(journal: Journal) -> None:
+def delete_journal(parts) -> None:
     """Close the journal and delete its files, as a reimage would."""
-    journal.close()
+    parts.close()
+    path = parts.journal.path
     for suffix in ("", "-wal", "-shm"):
-        journal.path.with_name(journal.path.name + suffix).unlink(missing_ok=True)
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def three_checkouts(open_kiosk, library) -> Journal:
-    journal, circulator, _ = open_kiosk()
-    for book in (library.sharks, library.bear, library.dragon):
-        outcome = circulator.perform("checkout", item_barcode=book, patron_barcode=library.maria)
-        assert outcome.state == "acked", outcome
-    return journal
+def checkouts(parts, patron, books) -> list:
+    events = [parts.journal.record(CheckoutRequest(patron, book)) for book in books]
+    parts.sender.run_pass()
+    return events
+
+
+def three_checkouts(open_kiosk, library):
+    parts = open_kiosk()
+    for event in checkouts(parts, library.maria, (library.sharks, library.bear, library.dragon)):
+        entry = parts.journal.get(event.event_id)
+        assert entry.state == "delivered" and entry.outcome.ok, entry
+    return parts
 
 
 def test_e2e_a_kiosk_whose_journal_was_deleted_continues_with_sequence_4(kiosk_parts, library, database):
     """GIVEN a kiosk made 3 checkouts through the real server WHEN its journal file is deleted and a new one
-    starts THEN its next checkout is numbered 4 and goes through, and the server keeps 1..4."""
+    starts THEN its next checkout goes out numbered 4 and goes through, and the server keeps 1..4."""
     delete_journal(three_checkouts(kiosk_parts, library))
-    journal, circulator, _ = kiosk_parts()
-    outcome = circulator.perform("checkout", item_barcode=library.sharks2, patron_barcode=library.sam)
-    assert outcome.state == "acked" and outcome.event.sequence == 4 and outcome.result.loan.due_date
+    parts = kiosk_parts()
+    (event,) = checkouts(parts, library.sam, (library.sharks2,))
+    entry = parts.journal.get(event.event_id)
+    assert entry.state == "delivered" and entry.outcome.loan.due_date
     assert [seq for seq, _ in stored_events(database)] == [1, 2, 3, 4]
-    assert stored_events(database)[-1] == (4, outcome.event.event_id)
+    assert stored_events(database)[-1] == (4, event.event_id)
 
 
-def test_e2e_unreachable_at_the_start_then_renumbered_and_applied_exactly_once(kiosk_parts, library, database):
+def test_e2e_returns_recorded_while_unreachable_are_numbered_after_the_server_and_applied_once(
+        kiosk_parts, library, database):
     """GIVEN a kiosk made 3 checkouts, its journal was deleted, and the new journal's first two returns were
-    recorded while the server could not be reached (sequences 1 and 2) WHEN the sync worker sends them to the
-    real server THEN they are renumbered 4 and 5 in order with their event_ids, each stored exactly once."""
+    recorded while the server could not be reached WHEN the sender delivers them to the real server THEN they go
+    out as 4 and 5 in order with their event_ids, each stored exactly once."""
     delete_journal(three_checkouts(kiosk_parts, library))
-    journal, offline, _ = kiosk_parts(f"http://127.0.0.1:{free_port()}")  # nothing listens there
-    returns = [offline.perform("checkin", item_barcode=book).event for book in library.lenas[:2]]
-    assert [e.sequence for e in returns] == [1, 2] and journal.renumberable()
-    journal.close()
+    offline = kiosk_parts(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    returns = [offline.journal.record(CheckinRequest(book), offline=True) for book in library.lenas[:2]]
+    assert offline.sender.run_pass().failed
+    offline.close()
 
-    journal, _, worker = kiosk_parts()
-    result = worker.run_once()
-    assert result.settled == 2 and result.remaining == 0
-    assert [journal.get(e.event_id).sequence for e in returns] == [4, 5]
+    parts = kiosk_parts()
+    result = parts.sender.run_pass()
+    assert result.delivered == 2 and result.remaining == 0
     assert stored_events(database)[3:] == [(4, returns[0].event_id), (5, returns[1].event_id)]
-    assert all(journal.get(e.event_id).result["replayed"] is False for e in returns)  # applied, once
-    assert not journal.renumberable()
+    assert all(parts.journal.get(e.event_id).outcome.replayed is False for e in returns)  # applied, once
 
 
 def test_e2e_a_journal_restored_from_an_old_copy_is_not_renumbered(kiosk_parts, library, database, tmp_path):
     """GIVEN a kiosk made 3 checkouts and its journal was put back from a copy taken after the first WHEN the
-    next checkout is numbered 2 THEN the real server answers sequence_conflict, the row stays pending as 2,
-    and the server still keeps only the 3 first events."""
+    next checkout goes out as 2 THEN the real server answers sequence_conflict, the event stays pending (never
+    renumbered, never parked), and the server still keeps only the 3 first events."""
     import shutil
 
-    journal, circulator, _ = kiosk_parts()
-    circulator.perform("checkout", item_barcode=library.sharks, patron_barcode=library.maria)
-    journal.close()
-    shutil.copy(journal.path, tmp_path / "old-copy.db")
-    journal, circulator, _ = kiosk_parts()
-    for book in (library.bear, library.dragon):
-        circulator.perform("checkout", item_barcode=book, patron_barcode=library.maria)
-    delete_journal(journal)
-    shutil.copy(tmp_path / "old-copy.db", journal.path)
+    parts = kiosk_parts()
+    checkouts(parts, library.maria, (library.sharks,))
+    parts.close()
+    shutil.copy(parts.journal.path, tmp_path / "old-copy.db")
+    parts = kiosk_parts()
+    checkouts(parts, library.maria, (library.bear, library.dragon))
+    delete_journal(parts)
+    shutil.copy(tmp_path / "old-copy.db", parts.journal.path)
 
-    journal, circulator, worker = kiosk_parts()
-    outcome = circulator.perform("checkout", item_barcode=library.sharks2, patron_barcode=library.sam)
-    assert outcome.state == "rejected" and outcome.event.sequence == 2 and "sequence_conflict" in outcome.error
-    assert worker.run_once().failed and journal.get(outcome.event.event_id).sequence == 2
+    parts = kiosk_parts()
+    (event,) = checkouts(parts, library.sam, (library.sharks2,))
+    entry = parts.journal.get(event.event_id)
+    assert entry.state == "pending" and entry.last_error.startswith("journal_restored")
+    assert parts.sender.run_pass().failed and parts.journal.counts()["parked"] == 0
     assert [seq for seq, _ in stored_events(database)] == [1, 2, 3]

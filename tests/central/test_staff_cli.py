@@ -92,3 +92,21 @@ def test_set_password_replaces_the_hash_and_lifts_a_lock(tmp_path):
     unknown = cli("set-password", "nobody", input="a much newer secret\na much newer secret\n")
     assert unknown.exit_code == 1 and "no staff account called 'nobody'" in unknown.output
     db.dispose()
+
+
+def test_seed_demo_can_keep_the_demo_sign_ins_in_a_private_file(tmp_path):
+    """GIVEN an empty database WHEN seed-demo runs with --sign-ins-to THEN the printed sign-ins are in the file,
+    one "username password" a line, readable by its owner only, and each one signs in."""
+    cli = _cli(tmp_path)
+    target = tmp_path / "demo-staff.txt"
+    seeded = cli("seed-demo", "--sign-ins-to", str(target))
+    assert seeded.exit_code == 0, seeded.output
+    lines = dict(line.split() for line in target.read_text(encoding="utf-8").splitlines())
+    assert set(lines) == {"librarian", "technician", "roosevelt", "district"}
+    assert all(f"Staff sign-in: {name} / {password} " in seeded.output for name, password in lines.items())
+    assert target.stat().st_mode & 0o077 == 0
+    db = _db(tmp_path)
+    with db.reader() as session:
+        hashes = dict(session.execute(sa.select(StaffAccount.username, StaffAccount.password_hash)).all())
+    assert all(verify_password(hashes[name], password) for name, password in lines.items())
+    db.dispose()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from drivers.events import CardTap, Scan
 from drivers.scanframe import Line, LineAssembler, RepeatFilter, ScanInterpreter, card_number_to_uid, strip_aim
-from protocol.identifiers import IdentifierRules, make_library_barcode
+from protocol.identifiers import make_library_barcode
 
 ITEM = make_library_barcode("3", 42, 99)
 
@@ -62,12 +62,14 @@ def test_given_aim_prefixed_codes_when_stripped_then_names_follow_the_modifier()
     assert strip_aim("31234") == ("31234", None)
 
 
-def test_given_custom_patron_prefixes_when_interpreting_then_classification_follows_the_rules():
-    """GIVEN a library whose patrons start with 9 WHEN a 9... code is read THEN kind patron."""
-    patron = make_library_barcode("9", 1, 5)
-    interpreter = ScanInterpreter("s", IdentifierRules(patron_prefixes=("9",), item_prefixes=("3",)))
-    scan = interpreter.interpret(Line(patron), 0.0)
-    assert isinstance(scan, Scan) and scan.kind == "patron" and scan.problem is None
+def test_given_a_code_of_any_prefix_when_interpreted_then_the_driver_reports_it_as_read_without_deciding():
+    """GIVEN a library whose patrons start with 4 (or 9) WHEN such a card is read THEN the driver passes the code on
+    unjudged (no problem, no kind): the kiosk classifies it with its own rules."""
+    for digit in ("4", "9"):
+        patron = make_library_barcode(digit, 1, 5)
+        scan = ScanInterpreter("s").interpret(Line(f"A{patron}B"), 0.0)  # Codabar start/stop characters
+        assert isinstance(scan, Scan) and scan.code == patron and scan.problem is None
+        assert not hasattr(scan, "kind")
 
 
 def test_given_a_problem_line_when_interpreted_then_the_shown_code_is_printable_and_short():

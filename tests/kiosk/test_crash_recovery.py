@@ -27,7 +27,7 @@ def start_kiosk(config, port):
 
 def rows(journal):
     with sqlite3.connect(journal) as db:
-        return db.execute("SELECT event_id, sequence, state, result FROM events ORDER BY sequence").fetchall()
+        return db.execute("SELECT event_id, sequence, state, outcome FROM deliveries ORDER BY sequence").fetchall()
 
 
 def wait_until(condition, seconds=20.0):
@@ -44,7 +44,7 @@ def test_given_a_kiosk_killed_mid_checkout_when_restarted_then_the_event_is_rese
         tmp_path, central, trouble):
     """GIVEN a checkout committed as pending and sent, and the server holding its answer (``lost``: the
     checkout was done; ``slow``: not yet), WHEN the kiosk is killed with SIGKILL and started again,
-    THEN its sync worker re-sends the same event_id and the book is checked out exactly once."""
+    THEN its sender re-sends the same event_id and the book is checked out exactly once."""
     journal = tmp_path / "journal.db"
     config = write_config(tmp_path, config_text(central.url, timeout=30))
     port = free_port()
@@ -67,7 +67,7 @@ def test_given_a_kiosk_killed_mid_checkout_when_restarted_then_the_event_is_rese
     central.mode = "up"
     kiosk = start_kiosk(config, port)
     try:
-        assert wait_until(lambda: rows(journal)[0][2] == "acked"), "the pending checkout was not re-sent"
+        assert wait_until(lambda: rows(journal)[0][2] == "delivered"), "the pending checkout was not re-sent"
         ((again_id, again_seq, state, result),) = rows(journal)
         assert (again_id, again_seq) == (event_id, sequence)
         assert _checkouts_arrived(central) == [event_id, event_id]  # the same event, sent twice
@@ -81,7 +81,7 @@ def test_given_a_kiosk_killed_mid_checkout_when_restarted_then_the_event_is_rese
 
 def _checkouts_arrived(central):
     """event_ids of the checkout requests that reached the server (logged on arrival, before any delay)."""
-    return [body["event_id"] for method, path, body, _ in list(central.requests) if path.endswith("/checkout")]
+    return [event["event_id"] for event in central.events_sent("checkout")]
 
 
 def _post_quietly(url, body):

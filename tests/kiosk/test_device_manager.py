@@ -2,13 +2,15 @@
 sets, scans with a problem, last scans masked, and one device restarted while the kiosk runs."""
 from __future__ import annotations
 
+import pytest
+
 import dataclasses
 
 from drivers.errors import TagError
 from drivers.events import CardTap, ItemTag, StatusChanged, TagsChanged
 from drivers.status import DeviceStatus
-from kiosk.device_settings import DeviceSection
-from kiosk.view import state_view
+from kiosk.hardware.settings import DeviceSection
+from kiosk.web.view import state_view
 from tests.kiosk.fake_central import BOOK1, BOOK2, SAM
 
 
@@ -47,7 +49,8 @@ class RecordingPad:
         tag = self._tags.get(uid)
         if tag is None:
             raise TagError("That item's tag is no longer on the pad; put the item back and try again.")
-        rows = [e.state for e in self.journal.recent(50) if e.payload["item_barcode"] == tag.item_id]
+        rows = [("acked" if e.state == "delivered" and e.outcome.ok else e.state) for e in self.journal.recent(50)
+                if e.event.request.item_barcode == tag.item_id]
         self.calls.append((uid, secured, rows[0] if rows else None))
         self._tags[uid] = dataclasses.replace(tag, secured=secured)
 
@@ -76,30 +79,50 @@ def test_given_a_checkout_from_the_pad_when_the_backend_says_yes_then_security_i
     assert pad.calls[1:] == [("E004000000000001", True, "acked")] and central.loans_of(SAM) == []
 
 
-def test_given_the_backend_down_when_a_book_is_placed_then_security_waits_for_the_sync_workers_ack(kiosk, central):
-    """GIVEN the library computer down, WHEN a book is placed, THEN its security is untouched while the row is
-    pending; WHEN the computer is back and the sync worker sends the row, THEN security is cleared, row acked."""
+def test_given_the_backend_down_when_a_book_is_placed_then_security_follows_the_committed_offline_decision(
+        kiosk, central):
+    """GIVEN the library computer down, WHEN a book is placed, THEN the offline policy's yes is committed in the
+    journal first and only then is the security cleared (the row still pending); WHEN the computer is back THEN
+    the row is delivered and nothing is called twice."""
+    pad = recording_pad(kiosk)
+    kiosk.session.scan(SAM)
+    central.go_down()
+    pad.place(ItemTag("E004000000000002", BOOK2))
+    assert pad.calls == [("E004000000000002", False, "pending")] and kiosk.journal.counts()["pending"] == 1
+    assert kiosk.journal.get(kiosk.journal.pending()[0].event_id).decision.ok  # decided before the bit changed
+    central.come_up()
+    assert kiosk.sender.run_pass().delivered == 1
+    assert len(pad.calls) == 1 and central.loans_of(SAM) == [BOOK2]
+
+
+@pytest.fixture
+def undecided_kiosk(tmp_path, central, clock):
+    """A kiosk whose offline policy lends nothing (checkout_limit = 0): an unanswered checkout stays undecided."""
+    from kiosk.app import create_app
+    from kiosk.config import load_config
+    from tests.kiosk.conftest import ENV, config_text, write_config
+
+    text = config_text(central.url, extra="\n[offline]\ncheckout_limit = 0\n")
+    app = create_app(load_config(write_config(tmp_path, text), env=ENV), clock=clock, start_threads=False)
+    yield app
+    app.extensions["kiosk"].close()
+
+
+def test_given_an_undecided_checkout_when_the_book_leaves_the_pad_before_the_ack_then_staff_are_told(
+        undecided_kiosk, central):
+    """GIVEN a checkout the server did not answer and the policy could not decide, WHEN the book is taken off the
+    pad and the row is acked later, THEN no security call is made and the staff screen names the book that left
+    with its security still on."""
+    kiosk, client = undecided_kiosk.extensions["kiosk"], undecided_kiosk.test_client()
     pad = recording_pad(kiosk)
     kiosk.session.scan(SAM)
     central.go_down()
     pad.place(ItemTag("E004000000000002", BOOK2))
     assert pad.calls == [] and kiosk.journal.counts()["pending"] == 1
-    central.come_up()
-    assert kiosk.sync.run_once().settled == 1
-    assert pad.calls == [("E004000000000002", False, "acked")] and central.loans_of(SAM) == [BOOK2]
-
-
-def test_given_a_pending_checkout_when_the_book_leaves_the_pad_before_the_ack_then_staff_are_told(kiosk, central, client):
-    """GIVEN a checkout left pending, WHEN the book is taken off the pad and the row is acked later, THEN no
-    security call is made and the staff screen names the book that left with its security still on."""
-    pad = recording_pad(kiosk)
-    kiosk.session.scan(SAM)
-    central.go_down()
-    pad.place(ItemTag("E004000000000002", BOOK2))
     pad.remove("E004000000000002")
     central.come_up()
-    kiosk.sync.run_once()
-    assert pad.calls == []
+    kiosk.sender.run_pass()
+    assert pad.calls == [] and central.loans_of(SAM) == [BOOK2]
     client.post("/staff/unlock", data={"pin": "4321"})
     page = client.get("/staff/devices").get_data(as_text=True)
     assert f"Item {BOOK2} was checked out while the library computer was not answering" in page
@@ -120,14 +143,14 @@ def test_given_a_three_part_set_when_two_parts_are_on_the_pad_then_the_student_i
 
 
 def test_given_a_scan_with_a_problem_when_it_arrives_then_the_problem_shows_and_no_code_reaches_the_session(kiosk, central):
-    """GIVEN a student signed in, WHEN the scanner reads half a barcode, THEN the screen shows the driver's
-    sentence (English) or the general one (Spanish), nothing is sent, and last scans keep it masked."""
+    """GIVEN a student signed in, WHEN the scanner reads half a barcode, THEN the screen says why in the screen's
+    language (the kiosk's classifier's sentence), nothing is sent, and last scans keep it masked with its problem."""
     kiosk.session.scan(SAM)
     before = len(central.requests)
     kiosk.devices.simulated("scanner").simulate_scan("3123400")
     assert "14 digits" in view(kiosk)["notice"]["text"] and len(central.requests) == before
     kiosk.session.set_language("es")
-    assert view(kiosk)["notice"]["text"] == "No pudimos leer ese código de barras. Inténtalo otra vez."
+    assert view(kiosk)["notice"]["text"].startswith("Un código de barras de la biblioteca tiene 14 dígitos; este tiene 7")
     record = kiosk.devices.scans.recent()[0]
     assert record["code"] == "***3400" and record["problem"] and record["source"] == "scanner"
 
@@ -146,7 +169,7 @@ def test_given_a_running_scanner_when_it_is_restarted_with_new_settings_then_onl
     the other devices are untouched, the SSE broker is told, and the old device's late words are ignored."""
     old, printer = kiosk.devices.simulated("scanner"), kiosk.devices.printer()
     heard = kiosk.broker.subscribe()
-    kiosk.devices.apply(DeviceSection("scanner", "scanner", "simulated", {"driver": "simulated", "accept_other": True}))
+    kiosk.devices.apply(DeviceSection("scanner", "scanner", "simulated", {"driver": "simulated"}))
     new = kiosk.devices.simulated("scanner")
     assert new is not old and old.status == DeviceStatus.STOPPED and kiosk.devices.printer() is printer
     assert kiosk.devices.statuses()["scanner"]["status"] == "ready"

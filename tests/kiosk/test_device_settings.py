@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kiosk.app import create_app
 from kiosk.config import load_config
-from kiosk.device_settings import DeviceSection, read_overrides, save_override, to_toml
+from kiosk.hardware.settings import DeviceSection, read_overrides, save_override, to_toml
 from tests.kiosk.conftest import ENV, STAFF_PIN, config_text, write_config
 from tests.kiosk.fake_central import SAM
 

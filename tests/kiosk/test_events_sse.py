@@ -5,7 +5,7 @@ import json
 
 import requests
 
-from kiosk.events import Broker
+from kiosk.web.sse import Broker
 from tests.kiosk.fake_central import SAM
 from tests.kiosk.serving import served
 

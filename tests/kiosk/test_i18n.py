@@ -101,8 +101,8 @@ def test_given_values_when_translated_then_they_are_filled_and_unknown_languages
 def test_given_fines_without_a_title_when_the_spanish_account_is_drawn_then_no_english_reason_shows():
     """GIVEN fines whose book is gone (no title) with the server's English reasons, WHEN 'My account' is drawn
     in Spanish, THEN each reason is a Spanish sentence; an English screen keeps a reason staff typed."""
-    from kiosk.backends.base import Account, Fine, Patron
-    from kiosk.view import account_view
+    from protocol.wire import Account, Fine, Patron
+    from kiosk.web.view import account_view
 
     patron = Patron(barcode="21234000023457", display_name="Maria G.")
     fines = (Fine(40, "overdue"), Fine(1299, "lost item"), Fine(300, "torn pages"))

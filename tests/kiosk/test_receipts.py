@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.receipt import ReceiptLine, render_text
-from kiosk.receipts import KioskReceipt, patron_label
-from kiosk.view import state_view
+from kiosk.session.receipts import KioskReceipt, patron_label
+from kiosk.web.view import state_view
 from tests.kiosk.fake_central import BOOK1, BOOK2, MARIA, REFERENCE, SAM
 
 

@@ -22,9 +22,9 @@ def test_given_the_right_pin_when_unlocked_then_devices_journal_and_last_receipt
     assert unlock(client).status_code == 302
     page = client.get("/staff").get_data(as_text=True)
     assert "Devices" in page and "Receipt printer" in page and "Ready" in page
-    assert 'id="count-acked">1<' in page and "Charlotte&#39;s Web" in page
+    assert 'id="count-delivered">1<' in page and "Charlotte&#39;s Web" in page
     status = client.get("/staff/status.json").get_json()
-    assert status["journal"] == {"pending": 0, "acked": 1, "refused": 0}
+    assert status["journal"] == {"pending": 0, "delivered": 1, "parked": 0, "parked_open": 0, "total": 1}
     assert status["recent"][0]["item"] == BOOK1 and "Sam T." in status["last_receipt"]
 
 

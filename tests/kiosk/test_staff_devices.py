@@ -85,9 +85,10 @@ def test_given_a_serial_scanner_saved_on_the_staff_screen_when_scans_arrive_on_t
     assert kiosk.session.d.patron.display_name == "Sam T."
     misread = BOOK1[:-1] + str((int(BOOK1[-1]) + 1) % 10)  # a wrong check digit
     cable.type(misread.encode() + b"\r")
-    wait_until(lambda: kiosk.session.d.notice and kiosk.session.d.notice[0] == "driver_problem", what="the problem notice")
+    wait_until(lambda: kiosk.session.d.notice and kiosk.session.d.notice[0] == "identifier_problem", what="the problem notice")
     cable.type(BOOK1.encode() + b"\r")
     wait_until(lambda: central.loans_of(SAM) == [BOOK1], what="the checkout")
+    wait_until(lambda: kiosk.session.d.lines, what="the answer on the screen")  # the server answers first
     assert [line.item_barcode for line in kiosk.session.d.lines] == [BOOK1]  # the misread code was never sent
 
     scans = client.get("/staff/devices.json").get_json()["scans"]

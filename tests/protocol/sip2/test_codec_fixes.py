@@ -233,3 +233,26 @@ def test_pysip2_reads_what_we_write_and_we_read_what_pysip2_writes():
     decoded = Codec().decode(frame)
     assert (decoded.patron_identifier, decoded.item_identifier, decoded.no_block, decoded.fee_acknowledged,
             decoded.sequence_number) == (PATRON, ITEM, True, False, 6)
+
+
+def test_a_zero_date_with_a_blank_zone_means_no_date():
+    """GIVEN a pysip2-written checkout with nb due date '00000000    000000' WHEN decoded THEN no date, as for 18
+    blanks or 18 zeros."""
+    text = "11NN20251006    09300000000000    000000AO|AAP1|ABI1|AC|"
+    assert Codec(error_detection=False).decode(text).nb_due_date is None
+
+
+def test_a_checksum_without_leading_zeros_is_read_when_it_adds_up():
+    """GIVEN a message whose checksum is below 1000 hex, written as three digits (the sip2 package does so) WHEN
+    decoded THEN it is accepted with its sequence number; GIVEN three hex digits that do not add up THEN they are
+    not taken for a checksum."""
+    from protocol.sip2.checksum import checksum
+    for length in range(400, 1600):
+        body = ("63000" + "20251006    093000" + " " * 10 + "AO" + "z" * length + "|AAP1|AY1AZ").encode()
+        value = checksum(body)
+        if value.startswith("0"):
+            break
+    message = Codec().decode(body + value.lstrip("0").encode())
+    assert isinstance(message, PatronInformation) and message.sequence_number == 1
+    with pytest.raises(MessageFormatError):
+        Codec().decode(b"941AY1AZ123")

@@ -1,7 +1,7 @@
 """Schools in a district, staff accounts, the audit log, and the fields the importers fill.
 
 Revision ID: 0004_schools_staff
-Revises: 0003
+Revises: 0006_sync_order (written on 0003; put after the sync migration when main brought it)
 Create Date: 2025-11-27
 
 Written by hand. A library that already has data becomes the district's first school ("main"):
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_schools_staff"
-down_revision = "0003"
+down_revision = "0006_sync_order"
 branch_labels = None
 depends_on = None
 

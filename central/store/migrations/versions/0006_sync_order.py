@@ -2,7 +2,7 @@
 patron cache's key, change times for delta sync, each kiosk's clock offset.
 
 Revision ID: 0006_sync_order
-Revises: 0004_schools_staff
+Revises: 0003
 Create Date: 2026-12-01
 
 Written by hand. Existing events are applied ones; their item barcode comes from their payload and
@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-from central.store.base import UTCDateTime
+from central.store.base import UTCDateTime  # noqa: I001 (the column type the models use)
 
 revision = "0006_sync_order"
-down_revision = "0004_schools_staff"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
