@@ -26,10 +26,10 @@ _REFUSED = click.option("--refused-csv", type=click.Path(dir_okay=False, writabl
 
 
 def _db(obj):
-    from central.cli import _database, _require_schema  # here: central.cli imports this module to register it
+    from central.cli import open_database, require_schema  # here: central.cli imports this module to register it
 
-    db = _database(obj["url"])
-    _require_schema(db)
+    db = open_database(obj["url"])
+    require_schema(db)
     return db
 
 

@@ -1,9 +1,11 @@
 """The import pages: upload a catalog, patron CSV or OneRoster zip; map the CSV's columns; watch; read the result.
 
-Every route wears the staff pages' one check, ``@requires(permission)``: importing or exporting the
-catalog is catalog work (``catalog.edit``, ``catalog.view``), patrons are the librarian's
-(``patrons.edit``). A run belongs to its school: another school's staff get 403. The blueprint is
-registered in the staff pages' tree (``web.imports``), so sign-in, CSRF and no-store apply to it.
+Every route wears the staff pages' one check, ``@requires(permission)``: ``imports.catalog`` and
+``exports.catalog`` for the catalog, ``imports.patrons`` and ``exports.patrons`` (the librarian's) for
+patrons (central/staff/roles.py). A run's page is opened with ``imports.catalog`` and then checked
+against its kind, so a technician never reads a patron run. A run belongs to its school: another
+school's staff get 403. The blueprint is registered in the staff pages' tree (``web.imports``), so
+sign-in, CSRF and no-store apply to it.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from central.web.i18n import current_language
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 MAX_UPLOAD = 200 * 1024 * 1024
-KINDS = {"marc": "catalog.edit", "patrons": "patrons.edit", "oneroster": "patrons.edit"}
+KINDS = {"marc": "imports.catalog", "patrons": "imports.patrons", "oneroster": "imports.patrons"}
 FORMAT_NAMES = {"marc": "Catalog (MARC)", "patrons": "Patrons (CSV)", "oneroster": "Roster (OneRoster)"}
 COUNT_NAMES = {"titles added": "Titles added", "titles updated": "Titles updated", "titles unchanged": "Titles unchanged",
                "copies added": "Copies added", "copies updated": "Copies updated", "copies unchanged": "Copies unchanged",
@@ -56,7 +58,7 @@ def _school() -> School:
 
 
 @bp.get("/")
-@policy.requires("catalog.edit")
+@policy.requires("imports.catalog")
 def page():
     """The upload forms and the export links."""
     return render_template("central/imports/index.html", school=_school(), error=None)
@@ -78,7 +80,7 @@ def _upload(kind: str):
 
 
 @bp.post("/marc")
-@policy.requires("catalog.edit")
+@policy.requires("imports.catalog")
 def upload_marc():
     """Take a MARC file and start importing it."""
     job_id = _upload("marc")
@@ -89,7 +91,7 @@ def upload_marc():
 
 
 @bp.post("/oneroster")
-@policy.requires("patrons.edit")
+@policy.requires("imports.patrons")
 def upload_oneroster():
     """Take a OneRoster zip and start importing it."""
     job_id = _upload("oneroster")
@@ -100,7 +102,7 @@ def upload_oneroster():
 
 
 @bp.post("/patrons")
-@policy.requires("patrons.edit")
+@policy.requires("imports.patrons")
 def upload_patrons():
     """Take a patron CSV and show the column-mapping step."""
     job_id = _upload("patrons")
@@ -115,13 +117,13 @@ def _own(job_id: str, permission: str | None = None) -> Meta:
     except KeyError:
         abort(404)
     policy.check_school(meta.school_id)
-    if not roles.allowed(g.staff, permission or KINDS.get(meta.kind, "catalog.edit")):
+    if not roles.allowed(g.staff, permission or KINDS.get(meta.kind, "imports.catalog")):
         abort(403)
     return meta
 
 
 @bp.route("/<job_id>/columns", methods=["GET", "POST"])
-@policy.requires("patrons.edit")
+@policy.requires("imports.patrons")
 def columns(job_id: str):
     """The mapping step: which field each column of the CSV holds, guessed first; then the import starts."""
     meta = _own(job_id)
@@ -186,7 +188,7 @@ def _start(job_id: str) -> None:
 
 
 @bp.get("/<job_id>")
-@policy.requires("catalog.view")
+@policy.requires("imports.catalog")
 def run(job_id: str):
     """A run's progress while it goes on (the page polls status.json), then its result with the refused rows."""
     meta = _own(job_id)
@@ -197,7 +199,7 @@ def run(job_id: str):
 
 
 @bp.get("/<job_id>/status.json")
-@policy.requires("catalog.view")
+@policy.requires("imports.catalog")
 def status_json(job_id: str):
     """How far the run is: state, records done, records in all."""
     _own(job_id)
@@ -206,7 +208,7 @@ def status_json(job_id: str):
 
 
 @bp.get("/<job_id>/problems.csv")
-@policy.requires("catalog.view")
+@policy.requires("imports.catalog")
 def problems(job_id: str):
     """The refused rows of a finished run, with their reasons, as CSV in the reader's language."""
     meta = _own(job_id)
@@ -224,7 +226,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/export/catalog.mrc")
-@policy.requires("catalog.view")
+@policy.requires("exports.catalog")
 def export_marc():
     """The school's catalog as MARC 21 (UTF-8), with its copies in 852."""
     school = _school()
@@ -233,7 +235,7 @@ def export_marc():
 
 
 @bp.get("/export/catalog.xml")
-@policy.requires("catalog.view")
+@policy.requires("exports.catalog")
 def export_marcxml():
     """The school's catalog as MARCXML, with its copies in 852."""
     school = _school()
@@ -242,7 +244,7 @@ def export_marcxml():
 
 
 @bp.get("/export/patrons.csv")
-@policy.requires("patrons.edit")
+@policy.requires("exports.patrons")
 def export_patrons():
     """The school's patrons as CSV (names and card numbers: librarians only, never cached)."""
     school = _school()

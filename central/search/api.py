@@ -3,25 +3,20 @@
 The kiosk searches its own school's shelves: titles none of its copies belong to are left out, and
 copies are counted there. Any text is a fair question (``%``, ``'``, 2,000 characters, nothing at
 all): it gets an answer with no hits and a sentence, never an error; only a ``limit`` or ``offset``
-that is not a number in range is a 400, naming the parameter. ``bp`` is registered on the app beside
-the API's own blueprint and shares its kiosk-token check; ``OPENAPI`` is this path's part of the
-OpenAPI document.
+that is not a number in range is a 400, naming the parameter. The route itself is the kiosk API's
+(central/api/routes.py, behind its kiosk-token check); ``OPENAPI`` is this path's part of the OpenAPI
+document, merged by central/api/openapi.py.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, g, jsonify, request
 from sqlalchemy.orm import Session
 
-from central.api import routes
 from central.api.validation import ApiError
 from central.imports.wording import tr
 from central.search.catalog import MAX_LIMIT, MAX_OFFSET, search
-from central.store.models import Kiosk
 
-bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
-bp.before_request(routes._authenticate)  # the same bearer-token check as every other kiosk call
 DEFAULT_LIMIT = 20
 
 NOTHING_TO_SEARCH = "Type a word from the title, the author or the subject."
@@ -51,19 +46,6 @@ def search_answer(session: Session, args: Mapping[str, str], *, school_id: int |
     elif results.total == 0:
         answer["message"] = tr(NO_HITS, language, query=results.query)
     return answer
-
-
-@bp.get("/search")
-def search_endpoint():
-    """Find a book at the calling kiosk's school."""
-    central = routes.state()
-    session = central.session()
-    kiosk = session.get(Kiosk, g.kiosk_id)
-    answer = search_answer(session, request.args, school_id=kiosk.school_id if kiosk else None,
-                           language=routes.language())
-    response = jsonify(answer)
-    response.headers["Cache-Control"] = "no-store"  # a child's search is nobody else's business
-    return response
 
 
 _STR, _INT = {"type": "string"}, {"type": "integer", "minimum": 0}

@@ -20,20 +20,3 @@ def counts(database) -> dict[str, int]:
         return {model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model))
                 for model in (Title, TitleIsbn, TitleSubject, Item, Patron, PatronCard, AuditEntry)}
 
-
-def _register_import_pages() -> None:
-    """Put the import pages in the staff pages' tree, as the app does once the lead wires them (idempotent).
-
-    Done at collection, before any app is made: Flask refuses to add to a blueprint once it is registered.
-    """
-    try:
-        from central.web import home, policy  # noqa: F401 - policy: the sign-in the pages need
-    except ImportError:
-        return  # the staff sign-in is not on this branch yet: the page tests skip themselves
-    from central.imports import views
-
-    if all(child.name != views.bp.name for child, _ in home.bp._blueprints):
-        home.bp.register_blueprint(views.bp)
-
-
-_register_import_pages()

@@ -1,27 +1,13 @@
 """`central import marc|patrons|oneroster` and `central export marc|patrons`, run as the command line runs them."""
 from __future__ import annotations
 
-import click
 from click.testing import CliRunner
 
 from central.cli import main
-from central.imports.cli import export_group, import_group
 from tests.central.imports.marc_files import binary, book, holding, label
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
-
-
-@click.group()
-@click.option("--database-url", default=None)
-@click.pass_context
-def central(ctx, database_url):
-    """The `central` group as central/cli.py builds it, with the import and export groups added."""
-    ctx.obj = {"url": database_url}
-
-
-central.add_command(import_group)
-central.add_command(export_group)
 
 
 def _cli(tmp_path):
@@ -29,7 +15,7 @@ def _cli(tmp_path):
     url = ["--database-url", f"sqlite:///{tmp_path / 'c.db'}"]
     assert runner.invoke(main, [*url, "init-db"]).exit_code == 0
     assert runner.invoke(main, [*url, "create-school", "test", "Test School", "--institution", "1234"]).exit_code == 0
-    return lambda *args: runner.invoke(central, [*url, *args])
+    return lambda *args: runner.invoke(main, [*url, *args])
 
 
 def test_import_marc_prints_the_summary_problems_and_one_line_per_thousand(tmp_path):

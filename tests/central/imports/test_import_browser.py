@@ -1,19 +1,16 @@
 """The import pages in a real headless Chromium: a librarian imports a MARC file, then a patron CSV through the
-column step, and reads both results. Screenshots go to docs/screenshots/."""
+column step, and reads both results. Screenshots go to docs/screenshots/ under `make screenshots` (the `screenshots`
+fixture), else to the test's own folder."""
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-pytest.importorskip("central.web.policy", reason="the staff sign-in (branch staff-web) is not on this branch yet")
-
-from central.store.models import Item, Patron  # noqa: E402
-from tests.central.imports.marc_files import binary, book, holding, label  # noqa: E402
-from tests.central.staff import PASSWORD, add_staff  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from central.store.models import Item, Patron
+from tests.central.imports.marc_files import binary, book, holding, label
+from tests.central.staff import PASSWORD, add_staff
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 
@@ -47,12 +44,11 @@ def _files(tmp_path):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the pages, not the database, are tested here
 def test_a_librarian_imports_a_catalog_and_a_patron_csv_with_the_column_step(browser, app, server, database, clock,
-                                                                            library, tmp_path):
+                                                                            library, tmp_path, screenshots):
     """GIVEN a librarian signed in WHEN she uploads a Destiny MARC export THEN the result shows titles and copies added,
     the misprinted label refused and the title with no copies, in words; WHEN she uploads a PowerSchool CSV, maps
     its unknown "Room" column to Homeroom on the column step and starts THEN the students are imported, the row
     without a name is refused, and the browser never asked another site for anything."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     app.config["IMPORTS_FOLDER"] = str(tmp_path / "imports")
     base = server.removesuffix("/api/v1")
     add_staff(database, clock, "rivera", "librarian", library.school_id)
@@ -70,13 +66,13 @@ def test_a_librarian_imports_a_catalog_and_a_patron_csv_with_the_column_step(bro
         page.goto(base + "/imports/")
         page.get_by_role("heading", name="Import and export").wait_for()
         page.set_input_files("#marc-file", str(catalog))
-        page.screenshot(path=str(SHOTS / "import-01-upload.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "import-01-upload.png"), full_page=True)
         page.click("#marc-form button[type=submit]")
         page.locator("#summary").wait_for()
         assert page.locator("#refused-count").inner_text() == "1"
         problems = page.locator("#problems").inner_text()
         assert "wrong check digit" in problems and "no copies" in problems
-        page.screenshot(path=str(SHOTS / "import-02-catalog-result.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "import-02-catalog-result.png"), full_page=True)
 
         page.goto(base + "/imports/")
         page.set_input_files("#patrons-file", str(patrons))
@@ -84,12 +80,12 @@ def test_a_librarian_imports_a_catalog_and_a_patron_csv_with_the_column_step(bro
         page.get_by_role("heading", name="Choose the columns").wait_for()
         assert page.input_value("#column-1") == "last_first" and page.input_value("#column-3") == ""
         page.select_option("#column-3", "homeroom")
-        page.screenshot(path=str(SHOTS / "import-03-patron-columns.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "import-03-patron-columns.png"), full_page=True)
         page.click("#start-import")
         page.locator("#summary").wait_for()
         assert "patrons: 2 added" in page.locator("#summary").inner_text()
         assert "first name" in page.locator("#problems").inner_text()
-        page.screenshot(path=str(SHOTS / "import-04-patron-result.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "import-04-patron-result.png"), full_page=True)
     finally:
         context.close()
     assert elsewhere == []

@@ -7,13 +7,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-pytest.importorskip("central.web.policy", reason="the staff sign-in (branch staff-web) is not on this branch yet")
-
-from central.imports.marc.importer import import_marc  # noqa: E402
-from central.store.models import AuditEntry, Patron, Title  # noqa: E402
-from tests.central.imports.marc_files import binary, book, holding, label  # noqa: E402
-from tests.central.staff import text_of  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from central.imports.marc.importer import import_marc
+from central.store.models import AuditEntry, Patron, Title
+from tests.central.imports.marc_files import binary, book, holding, label
+from tests.central.staff import text_of
+from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
 

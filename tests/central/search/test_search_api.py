@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from central.search import api, index
+from central.search import api
 from protocol.wire import SearchHit, SearchOutcome
 
 
 @pytest.fixture
 def kiosk_search(app):
-    """The app with the search endpoint registered beside the API, as the lead wires it."""
-    index.install()
-    if api.bp.name not in app.blueprints:
-        app.register_blueprint(api.bp)
+    """GET /api/v1/search on the app, as kiosk k1 (or with another token)."""
     client = app.test_client()
 
     def get(query: str | None = None, language: str = "en", token: str = "token-one", **extra):
