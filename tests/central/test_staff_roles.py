@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from central.circulation.schools import add_school
+from central.imports.jobs import Jobs, Meta
 from central.staff import roles
 from central.api.routes import token_hash
 from central.store.models import (AuditEntry, CirculationException, Fine, FinePayment, Hold, Item, Kiosk,
@@ -41,10 +42,11 @@ def snapshot(database) -> dict:
 
 
 @pytest.fixture
-def ids(database, library):
+def ids(app, database, library, tmp_path):
     """Real ids for the route arguments, at the test school, and the same at another school ("hill")."""
     with database.writer() as session, session.begin():
         hill = add_school(session, "hill", "Hill Middle School", 4321)
+        hill_id = hill.id
         sharks = session.scalar(sa.select(Item).where(Item.barcode == library.sharks2))
         session.add(Item(barcode=OTHER_BOOK, title_id=sharks.title_id, school_id=hill.id, call_number="597.3 GIB",
                          location="Nonfiction", item_type="book", status="available"))
@@ -81,6 +83,12 @@ def ids(database, library):
                  "fine_id": one(Fine, Fine.school_id != library.school_id),
                  "card_id": one(PatronCard, PatronCard.uid == "04FFEEDDCCBBAA"),
                  "exception_id": one(CirculationException, CirculationException.kiosk_id == "h1")}
+    # An import run of each school, uploaded and not started (its pages are opened, never run).
+    app.config["IMPORTS_FOLDER"] = str(tmp_path / "imports")
+    runs = Jobs(tmp_path / "imports")
+    own["job_id"], other["job_id"] = (runs.create(Meta(kind="marc", school_id=school, staff_id=None,
+                                                       file_name="walk.mrc", options={}), b"")
+                                      for school in (library.school_id, hill_id))
     return {"own": own, "other": other}
 
 
@@ -144,13 +152,14 @@ def _account(database, role: str) -> StaffAccount:
 
 @SQLITE_ONLY
 def test_a_librarian_can_neither_see_nor_change_another_schools_records(app, database, library, staff, ids):
-    """GIVEN a librarian of the test school WHEN she opens or posts to a copy, patron, hold, fine or exception of
-    Hill Middle THEN 403 every time and Hill's records are as they were; the district admin may open them."""
+    """GIVEN a librarian of the test school WHEN she opens or posts to a copy, patron, hold, fine, exception or
+    import run of Hill Middle THEN 403 every time and Hill's records are as they were; the district admin may open them."""
     data = form_data(library)
     before = snapshot(database)
     checked = 0
     for rule in staff_rules(app):
-        if not {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "exception_id"} & set(rule.arguments):
+        wanted = {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "exception_id", "job_id"}
+        if not wanted & set(rule.arguments):
             continue
         url = url_for_rule(app, rule, ids["other"])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
