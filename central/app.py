@@ -38,7 +38,10 @@ def create_app(config: dict | None = None, *, clock: SystemClock | None = None,
     app.extensions["central"] = CentralState(db=db, clock=clock or SystemClock())
 
     from central.api import routes
+    from central.search import index
     from central.web.setup import init_web
+
+    index.install()  # every ORM write of this process keeps the catalog search current
 
     app.register_blueprint(routes.bp)
     routes.register_error_handlers(app)

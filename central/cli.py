@@ -1,5 +1,5 @@
 """The `central` command: init-db, seed-demo, run, create-school, create-kiosk, create-staff, set-password,
-unlock-pin, demo-samples."""
+unlock-pin, demo-samples, import marc|patrons|oneroster, export marc|patrons."""
 from __future__ import annotations
 
 import json
@@ -51,6 +51,9 @@ def main(ctx: click.Context, database_url: str | None) -> None:
     """The library's central server."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-plugin INFO lines drown ours
+    from central.search import index
+
+    index.install()  # every command's catalog writes (seed-demo, the imports) keep the search current
     ctx.obj = {"url": database_url}
 
 
@@ -227,10 +230,17 @@ def demo_samples_cmd(obj) -> None:
     click.echo(json.dumps(guard(db, run), indent=2, ensure_ascii=False))
 
 
-# Staff and school commands live with the staff room; registered here so `central --help` lists them.
+# Staff, school and SIP2 commands live with their rooms; registered here so `central --help` lists them.
 from central.staff import commands as _staff_commands  # noqa: E402
 
-for _command in (_staff_commands.create_school, _staff_commands.create_staff, _staff_commands.set_password_cmd):
+from central.sip2 import cli as _sip2_commands  # noqa: E402
+
+# Import and export commands live with the imports room (central/imports/cli.py).
+from central.imports import cli as _imports_cli  # noqa: E402
+
+for _command in (_staff_commands.create_school, _staff_commands.create_staff, _staff_commands.set_password_cmd,
+                 _sip2_commands.sip2_server_command, _sip2_commands.create_sip2_login_command,
+                 _imports_cli.import_group, _imports_cli.export_group):
     main.add_command(_command)
 
 

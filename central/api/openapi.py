@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of /api/v1, written by hand to match protocol/API.md."""
 from __future__ import annotations
 
+from central.search import api as search_api
 from protocol.circulation import REFUSALS
 
 
@@ -206,6 +207,9 @@ PATHS = {
                                    "responses": _responses("HeartbeatResponse", "Recorded", 400)}},
 }
 SCHEMAS["ItemResponse"] = _obj({"item": _ref("Item")})
+# Find a book (GET /search) is described beside its code, in central/search/api.py.
+PATHS.update(search_api.OPENAPI["paths"])
+SCHEMAS.update(search_api.OPENAPI["components"]["schemas"])
 
 
 def openapi_document() -> dict:

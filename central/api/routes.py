@@ -14,6 +14,7 @@ from central.api.openapi import openapi_document
 from central.api.validation import ApiError
 from central.circulation import events, patrons
 from central.messages import message
+from central.search import api as search_api
 from central.store.models import CirculationEvent, Kiosk
 from central.sync import feeds
 from central.wsgi_log import masked_path
@@ -205,6 +206,16 @@ def sync_items():
 def sync_loan_rules():
     """The loan policies and the library calendar, for offline due dates."""
     return jsonify(feeds.loan_rules(state().session(), state().clock.today(), _kiosk_school()).to_dict())
+
+
+@bp.get("/search")
+def search():
+    """Find a book on the calling kiosk's school's shelves: title, author, subject or call number, ranked."""
+    answer = search_api.search_answer(state().session(), request.args, school_id=_kiosk_school(),
+                                      language=language())
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"  # a child's search is nobody else's business
+    return response
 
 
 def _kiosk_school() -> int | None:

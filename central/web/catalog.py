@@ -11,7 +11,7 @@ from central.staff import roles
 from central.store.models import AUDIENCES, ITEM_TYPES, Item, Loan, Title
 from central.web import forms, policy
 from central.web import search as finder
-from central.web.i18n import t, translate
+from central.web.i18n import current_language, t, translate
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -43,9 +43,10 @@ def _fields_from_form() -> titles.TitleFields:
 @bp.get("")
 @policy.requires("catalog.view")
 def search():
-    """Search the catalog by title, author, series, ISBN, call number or a copy's barcode."""
+    """Search the catalog by title, author, subject, series, ISBN, call number or a copy's barcode."""
     query = request.args.get("q", "").strip()[:200]
-    hits = finder.catalog(policy.state().session(), query, school_ids=policy.visible_school_ids()) if query else []
+    hits = finder.catalog(policy.state().session(), query, school_ids=policy.visible_school_ids(),
+                          language=current_language()) if query else []
     return render_template("central/catalog_search.html", query=query, hits=hits)
 
 

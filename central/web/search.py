@@ -1,7 +1,8 @@
-"""Search for the staff pages: a plain query until the catalog search room (central/search/) lands.
+"""Search for the staff pages: the catalog through the catalog search (central/search/), patrons by name or number.
 
-Both functions are the only place the staff pages search, so the search module replaces their
-bodies and nothing else changes. Results are limited to the schools the staff member sees.
+Both functions are the only place the staff pages search. The staff see the whole union catalog
+(titles with no copy at their school too), with copies counted at the schools they see; patrons
+only of those schools.
 """
 from __future__ import annotations
 
@@ -10,47 +11,35 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from central.store.models import Item, Patron, PatronCard, Title, TitleIsbn
+from central.search.catalog import MAX_LIMIT, search
+from central.store.models import Patron, PatronCard, Title
 
 
 @dataclass(frozen=True)
 class TitleHit:
-    """A title found, with how many copies the visible schools have and how many are on the shelf."""
+    """A title found, with how many copies the visible schools have, how many are on the shelf, and where."""
 
     title: Title
     copies: int
     available: int
+    call_number: str = ""
+    location: str = ""
 
 
 def _like(text: str) -> str:
     return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def catalog(session: Session, query: str, *, school_ids: list[int] | None, limit: int = 50) -> list[TitleHit]:
-    """Titles whose title, author or series contains ``query``, or with that ISBN, item barcode or call number."""
-    text = (query or "").strip()
-    if not text:
+def catalog(session: Session, query: str, *, school_ids: list[int] | None, limit: int = 50,
+            language: str = "en") -> list[TitleHit]:
+    """Titles matching ``query`` best first (title, author, subject, series, call number; accents ignored), or the
+    title with that ISBN or copy barcode; copies (withdrawn, lost and missing ones not counted) at ``school_ids``."""
+    results = search(session, query or "", school_ids=school_ids, limit=min(limit, MAX_LIMIT), language=language)
+    if not results.hits:
         return []
-    digits = text.replace("-", "").replace(" ", "").upper()
-    pattern = _like(text)
-    matches = sa.or_(sa.func.lower(Title.title).like(pattern, escape="\\"),
-                     sa.func.lower(Title.author).like(pattern, escape="\\"),
-                     sa.func.lower(sa.func.coalesce(Title.series, "")).like(pattern, escape="\\"),
-                     Title.isbn == digits,
-                     Title.id.in_(sa.select(TitleIsbn.title_id).where(TitleIsbn.isbn == digits)),
-                     Title.id.in_(sa.select(Item.title_id).where(sa.or_(
-                         Item.barcode == digits, sa.func.lower(Item.call_number).like(pattern, escape="\\")))))
-    titles = session.scalars(sa.select(Title).where(matches).order_by(Title.title, Title.id).limit(limit)).all()
-    return [TitleHit(title, *_copy_counts(session, title.id, school_ids)) for title in titles]
-
-
-def _copy_counts(session: Session, title_id: int, school_ids: list[int] | None) -> tuple[int, int]:
-    query = sa.select(sa.func.count(), sa.func.sum(sa.case((Item.status == "available", 1), else_=0))) \
-        .where(Item.title_id == title_id)
-    if school_ids is not None:
-        query = query.where(Item.school_id.in_(school_ids))
-    copies, available = session.execute(query).one()
-    return int(copies or 0), int(available or 0)
+    titles = {t.id: t for t in session.scalars(sa.select(Title).where(Title.id.in_([h.title_id for h in results.hits])))}
+    return [TitleHit(titles[hit.title_id], hit.copies, hit.available, hit.call_number, hit.location)
+            for hit in results.hits if hit.title_id in titles]
 
 
 def patrons(session: Session, query: str, *, school_ids: list[int] | None, limit: int = 50) -> list[Patron]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 # Importing the message modules registers every message class in MESSAGE_TYPES.
@@ -34,6 +35,20 @@ _TRAILING_AY = re.compile(r"AY(\d)\Z")
 def _label(name: str, code: str | None) -> str:
     words = name.replace("_", " ")
     return f"{words} ({code})" if code else words
+
+
+@cache
+def _fixed_plan(cls: type[Message]) -> tuple[tuple[str, Any, int, str], ...]:
+    """How to read a class's fixed part: (attribute, parser, width, words for an error), made once per class."""
+    return tuple((name, spec.kind.parse, spec.kind.width or 0, f"{_label(name, None)} of a {describe(cls)}")
+                 for name, spec in fixed_layout(cls))
+
+
+@cache
+def _variable_plan(cls: type[Message]) -> dict[str, tuple[str, FieldSpec, str]]:
+    """Code -> (attribute, spec, words for an error) of a class's variable fields, made once per class."""
+    return {spec.code: (name, spec, f"{_label(name, spec.code)} of a {describe(cls)}")
+            for name, spec in variable_layout(cls)}
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,17 @@ class Codec:
         return list(value)
 
     def _format(self, spec: FieldSpec, value: Any, name: str) -> str:
+        kind = spec.kind
+        # The common case first: plain ASCII text that needs no checks beyond these (no control character,
+        # no delimiter, the right width): written as it is, without building the words an error would need.
+        if type(value) is str and kind.is_text and value.isascii() and value.isprintable() \
+                and self.delimiter not in value and (kind.width is None or len(value) == kind.width) \
+                and len(value) <= MAX_FIELD_LENGTH:
+            return value
+        if kind.fast is not None:
+            fast = kind.fast(value)
+            if fast is not None:
+                return fast
         where = _label(name, spec.code)
         try:
             text = spec.kind.format(value, where)
@@ -236,16 +262,14 @@ class Codec:
             raise MessageFormatError(f"The {describe(cls)} was cut short: its fixed part needs {width} characters "
                                      f"before the first field, and fewer arrived.")
         position = 0
-        for name, spec in fixed_layout(cls):
-            width_here = spec.kind.width or 0
-            values[name] = spec.kind.parse(head[position:position + width_here], f"{_label(name, None)} of a "
-                                           f"{describe(cls)}")
+        for name, parse, width_here, where in _fixed_plan(cls):
+            values[name] = parse(head[position:position + width_here], where)
             position += width_here
         extras, sequence, order = self._variable_fields(cls, text[2 + width:], values)
         return cls(**values, extra_fields=extras, sequence_number=sequence, wire_order=tuple(order))
 
     def _variable_fields(self, cls: type[Message], rest: str, values: dict[str, Any]):
-        by_code = {spec.code: (name, spec) for name, spec in variable_layout(cls)}
+        by_code = _variable_plan(cls)
         if rest and self.delimiter not in rest:
             self._check_foreign_delimiter(cls, rest, by_code)
         extras: list[tuple[str, str]] = []
@@ -270,9 +294,8 @@ class Codec:
             if entry is None or (code in seen and not entry[1].repeat):
                 extras.append((code, raw))  # unknown or repeated single field: kept, in order
                 continue
-            name, spec = entry
+            name, spec, where = entry
             seen.add(code)
-            where = f"{_label(name, code)} of a {describe(cls)}"
             value = raw if spec.kind is TEXT else (None if raw == "" else spec.kind.parse(raw, where))
             if spec.repeat:
                 values.setdefault(name, []).append(value)

@@ -49,6 +49,16 @@ def _digits(text: str) -> bool:
 
 def parse_sip_date(text: str) -> datetime | None:
     """Turn an 18-character SIP2 date into a datetime; all blanks or all zeros give None."""
+    if len(text) == DATE_WIDTH and text[8:12] == "    " and text.isascii() and text[:8].isdigit() \
+            and text[12:].isdigit():
+        # The common form (local time, blank zone) without the general checks; a bad date still ends in DateError.
+        try:
+            return datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[12:14]), int(text[14:16]),
+                            int(text[16:18]))
+        except ValueError:
+            if text == _ZERO_DATES[1]:
+                return None
+            raise DateError(f"The date {text!r} is not a real calendar date and time.") from None
     if len(text) != DATE_WIDTH:
         raise DateError(f"A SIP2 date has 18 characters (YYYYMMDDZZZZHHMMSS); {text!r} has {len(text)}.")
     if text == BLANK_DATE or text in _ZERO_DATES:

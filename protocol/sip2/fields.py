@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from protocol.sip2.dates import DATE_WIDTH, format_sip_date, parse_sip_date
@@ -28,12 +29,22 @@ READABLE_CODES = frozenset({"AE", "AJ", "AF", "AG", "AM", "AL", "AN", "AP", "AQ"
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of field is read from and written to message text."""
+    """How one kind of field is read from and written to message text.
+
+    ``fast`` writes the common, always valid values (a bool flag, a date) without the checks and error
+    words of ``format``; None when it cannot, and ``format`` then says what is wrong.
+    """
 
     name: str
     width: int | None
     parse: Callable[[str, str], Any]
     format: Callable[[Any, str], str]
+    fast: Callable[[Any], str | None] | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """True for free text and fixed-width text fields."""
+        return self.name.startswith("text")
 
 
 @dataclass(frozen=True)
@@ -181,12 +192,32 @@ def text(width: int) -> Kind:
     return Kind(f"text{width}", width, lambda raw, where: raw, _text_format(width))
 
 
+def _fast_flag(value: Any) -> str | None:
+    return ("Y" if value else "N") if type(value) is bool else None
+
+
+def _fast_maybe(value: Any) -> str | None:
+    return "U" if value is None else _fast_flag(value)
+
+
+def _fast_ok(value: Any) -> str | None:
+    return ("1" if value else "0") if type(value) is bool else None
+
+
+def _fast_date(value: Any) -> str | None:
+    # A naive date and time of years 1-9999 always fits; aware ones (and None) take the full path.
+    if type(value) is datetime and value.tzinfo is None:
+        return (f"{value.year:04d}{value.month:02d}{value.day:02d}    "
+                f"{value.hour:02d}{value.minute:02d}{value.second:02d}")
+    return None
+
+
 TEXT = Kind("text", None, lambda raw, where: raw, _text_format(None))
-FLAG = Kind("flag", 1, _flag_parse, _flag_format)                    # Y / N
-MAYBE = Kind("maybe", 1, _maybe_parse, _maybe_format)                # Y / N / U
-OK = Kind("ok", 1, _ok_parse, _ok_format)                            # 1 / 0
-STORED = Kind("stored", 1, _stored_parse, _ok_format)                # 1 / anything else
-DATE = Kind("date", DATE_WIDTH, _date_parse, _date_format)
+FLAG = Kind("flag", 1, _flag_parse, _flag_format, _fast_flag)                    # Y / N
+MAYBE = Kind("maybe", 1, _maybe_parse, _maybe_format, _fast_maybe)               # Y / N / U
+OK = Kind("ok", 1, _ok_parse, _ok_format, _fast_ok)                              # 1 / 0
+STORED = Kind("stored", 1, _stored_parse, _ok_format, _fast_ok)                  # 1 / anything else
+DATE = Kind("date", DATE_WIDTH, _date_parse, _date_format, _fast_date)
 COUNT = Kind("count", 4, _number_parse(4), _number_format(4))        # 0000-9999 or four blanks
 NUMBER2 = Kind("number2", 2, _required_number(2), _number_format(2))  # enumerations: 01..13 etc.
 DIGIT = Kind("digit", 1, _required_number(1), _number_format(1))      # status code 0 / 1 / 2
@@ -199,7 +230,7 @@ def coded(base: Kind, table) -> Kind:
     def parse(raw: str, where: str):
         value = base.parse(raw, where)
         return value if value is None else lookup(table, value)
-    return Kind(base.name, base.width, parse, base.format)
+    return Kind(base.name, base.width, parse, base.format, base.fast)
 
 
 def fixed(kind: Kind, **field_args: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Bringing a school's catalog and students in (MARC, patron CSV, OneRoster) and taking them out again."""
