@@ -76,14 +76,18 @@ def check_config(path: str) -> None:
 @click.option("--kiosk-port", type=int, envvar="KIOSK_PORT", default=8700, show_default=True)
 @click.option("--instance", type=click.Path(file_okay=False), default=None,
               help="Folder for the demo's databases and log (default: instance/ in the repository).")
-def demo(central_port: int, kiosk_port: int, instance: str | None) -> None:
+@click.option("--backend", type=click.Choice(["central", "sip2"]), default="central", show_default=True,
+              help="How the kiosk talks to the library system: the central server's API, or SIP2 to its SIP2 server.")
+@click.option("--sip2-port", type=int, envvar="CENTRAL_SIP2_PORT", default=6001, show_default=True,
+              help="The SIP2 server's port (with --backend sip2).")
+def demo(central_port: int, kiosk_port: int, instance: str | None, backend: str, sip2_port: int) -> None:
     """Start the central server (SQLite, sample library) and a kiosk with simulated devices."""
     from pathlib import Path
 
     from kiosk.demo import DemoError, run_demo
 
     try:
-        run_demo(central_port, kiosk_port, Path(instance) if instance else None)
+        run_demo(central_port, kiosk_port, Path(instance) if instance else None, backend=backend, sip2_port=sip2_port)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -1,8 +1,9 @@
 """`kiosk demo`: the central server (a subprocess, SQLite in instance/) and a demo kiosk, together.
 
 The central CLI is run as ``python -m central.cli`` subprocesses: ``init-db``, ``seed-demo
---if-empty``, ``demo-samples`` (JSON of sample barcodes) and ``run --port P``. The kiosk runs in
-this process. Ctrl-C or SIGTERM stops both.
+--if-empty --sign-ins-to F``, ``demo-samples`` (JSON of sample barcodes) and ``run --port P``; with
+the SIP2 backend also ``create-sip2-login --demo`` and ``sip2-server --port S``. The kiosk runs in
+this process. Ctrl-C or SIGTERM stops them all.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from kiosk.app import DEMO_CONFIG, ROOT
 from kiosk.config import ConfigError, load_config
 
 CENTRAL_START_SECONDS = 60
+DEMO_SIP2_CONFIG = ROOT / "config" / "demo-sip2.toml"
+DEMO_SIP2_PORT = 6001
 
 
 class DemoError(RuntimeError):
@@ -111,10 +114,12 @@ def staff_sign_ins(path: Path) -> list[tuple[str, str]]:
 
 
 def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path,
-                   sign_ins: list[tuple[str, str]] = ()) -> None:
+                   sign_ins: list[tuple[str, str]] = (), sip2: str = "") -> None:
     print()
     print(f"Central server:  {central_url}   (its log: {log_path})")
     print(f"Kiosk:           {kiosk_url}")
+    if sip2:
+        print(f"Kiosk talks:     {sip2}")
     print(f"Staff mode:      {kiosk_url}/staff   PIN {pin}")
     if sign_ins:
         print(f"Library staff pages: {central_url}/   sign in as (demo accounts only):")
@@ -138,19 +143,47 @@ def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, lo
     print("Press Ctrl-C to stop both.", flush=True)
 
 
-def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -> None:
+def _wait_for_sip2(proc: subprocess.Popen, port: int, log_path: Path) -> None:
+    """Until the SIP2 server accepts a TCP connection on ``port`` (or stops, or takes too long)."""
+    deadline = time.monotonic() + CENTRAL_START_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise DemoError(f"The SIP2 server stopped while starting; see {log_path}.")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise DemoError(f"The SIP2 server did not listen on port {port} within {CENTRAL_START_SECONDS} s; see {log_path}.")
+
+
+def _start(args: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    with open(log_path, "ab") as log_file:
+        return subprocess.Popen([sys.executable, "-m", "central.cli", *args], env=env, stdout=log_file,
+                                stderr=subprocess.STDOUT)
+
+
+def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None, backend: str = "central",
+             sip2_port: int = DEMO_SIP2_PORT) -> None:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM.
 
     ``instance`` holds the central database, its log and the kiosk journal (<repo>/instance by default).
+    ``backend`` "sip2" also starts `central sip2-server` on ``sip2_port`` and runs the kiosk of
+    config/demo-sip2.toml, which talks SIP2 to it with the demo login (demo-sip2 at Lincoln).
     """
     from kiosk.server import PortInUse, serve, setup_logging
 
-    for name, port in (("central server", central_port), ("kiosk", kiosk_port)):
+    if backend not in ("central", "sip2"):
+        raise DemoError(f"The demo's library system is 'central' or 'sip2', not '{backend}'.")
+    ports = [("central server", central_port, "central"), ("kiosk", kiosk_port, "kiosk")]
+    if backend == "sip2":
+        ports.append(("SIP2 server", sip2_port, "sip2"))
+    for name, port, option in ports:
         if not port_free(port):
             raise DemoError(f"Port {port} for the {name} is already in use: stop the program using it or "
-                            f"choose another with --{'central' if name.startswith('central') else 'kiosk'}-port.")
-    if central_port == kiosk_port:
-        raise DemoError("The central server and the kiosk need two different ports.")
+                            f"choose another with --{option}-port.")
+    if len({port for _name, port, _option in ports}) < len(ports):
+        raise DemoError("The central server, the SIP2 server and the kiosk each need a port of their own.")
     instance = (instance or ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CENTRAL_DATABASE_URL": f"sqlite:///{instance / 'demo-central.db'}"}
@@ -160,32 +193,49 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None) -
     # database reads them from the file (readable by its owner only).
     sign_ins_file = instance / "demo-staff.txt"
     _central(["seed-demo", "--if-empty", "--sign-ins-to", str(sign_ins_file)], env, "adding the sample school library")
+    sip2_login = ""
+    if backend == "sip2":
+        sip2_login = _central(["create-sip2-login", "--demo"], env, "making the demo SIP2 login").strip()
     samples = _samples(env)
     log_path = instance / "demo-central.log"
     central_url = f"http://127.0.0.1:{central_port}"
-    with open(log_path, "ab") as log_file:
-        central = subprocess.Popen([sys.executable, "-m", "central.cli", "run", "--port", str(central_port)],
-                                   env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    servers = [_start(["run", "--port", str(central_port)], env, log_path)]
     try:
         print("  starting the central server ...", flush=True)
-        _wait_for_central(central, f"{central_url}/api/v1/health", log_path)
+        _wait_for_central(servers[0], f"{central_url}/api/v1/health", log_path)
         os.environ["CENTRAL_URL"] = central_url
         os.environ.setdefault("KIOSK_TOKEN", "demo-kiosk-token")
+        if backend == "sip2":
+            print("  starting the SIP2 server ...", flush=True)
+            sip2_log = instance / "demo-sip2.log"
+            servers.append(_start(["sip2-server", "--host", "127.0.0.1", "--port", str(sip2_port)], env, sip2_log))
+            _wait_for_sip2(servers[1], sip2_port, sip2_log)
+            os.environ["KIOSK_SIP2_PORT"] = str(sip2_port)
         try:
-            config = load_config(DEMO_CONFIG)
+            config = load_config(DEMO_SIP2_CONFIG if backend == "sip2" else DEMO_CONFIG)
         except ConfigError as exc:
             raise DemoError(str(exc)) from None
         students, books = sample_lists(samples)
+        journal = instance / ("demo-sip2-kiosk-journal.db" if backend == "sip2" else "demo-kiosk-journal.db")
         config = dataclasses.replace(
-            config, journal=dataclasses.replace(config.journal, path=instance / "demo-kiosk-journal.db"),
+            config, journal=dataclasses.replace(config.journal, path=journal),
             demo=dataclasses.replace(config.demo, sample_patrons=tuple(b for b, _ in students),
                                      sample_items=tuple(b for b, _ in books), labels=dict(students + books)))
         setup_logging()
-        ready = lambda: _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}",  # noqa: E731
-                                       config.staff.pin, samples, log_path, staff_sign_ins(sign_ins_file))
+
+        def ready():
+            _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}", config.staff.pin, samples, log_path,
+                           staff_sign_ins(sign_ins_file),
+                           f"SIP2 at 127.0.0.1:{sip2_port} ({sip2_login})" if backend == "sip2" else "")
+
+        def stop_servers():
+            for server in servers:
+                server.terminate()
+
         try:
-            serve(config, "127.0.0.1", kiosk_port, on_ready=ready, on_stop=central.terminate)
+            serve(config, "127.0.0.1", kiosk_port, on_ready=ready, on_stop=stop_servers)
         except PortInUse as exc:
             raise DemoError(str(exc)) from None
     finally:
-        _stop(central)
+        for server in servers:
+            _stop(server)

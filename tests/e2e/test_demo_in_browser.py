@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, wait_for_http
+from tests.kiosk.screen_checks import control_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -19,23 +20,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture
-def demo(tmp_path):
-    """`kiosk demo` in its own process group, on free ports, with its instance folder in tmp."""
-    central_port, kiosk_port = free_port(), free_port()
+@pytest.fixture(params=["central", "sip2"])
+def demo(tmp_path, request):
+    """`kiosk demo` in its own process group, on free ports, with its instance folder in tmp: once with the
+    central backend and once with the SIP2 backend (the kiosk talking SIP2 to `central sip2-server`)."""
+    central_port, kiosk_port, sip2_port = free_port(), free_port(), free_port()
     log = (tmp_path / "demo.log").open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for name in ("KIOSK_TOKEN", "KIOSK_STAFF_PIN", "CENTRAL_URL", "CENTRAL_DATABASE_URL"):
         env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "demo", "--central-port", str(central_port),
-                             "--kiosk-port", str(kiosk_port), "--instance", str(tmp_path / "instance")],
+                             "--kiosk-port", str(kiosk_port), "--instance", str(tmp_path / "instance"),
+                             "--backend", request.param, "--sip2-port", str(sip2_port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for_http(f"http://127.0.0.1:{central_port}/api/v1/health", timeout=90, proc=proc)
         wait_for_http(f"http://127.0.0.1:{kiosk_port}/health", timeout=60, proc=proc)
         yield {"proc": proc, "kiosk": f"http://127.0.0.1:{kiosk_port}",
                "central": f"http://127.0.0.1:{central_port}", "log": tmp_path / "demo.log",
-               "instance": tmp_path / "instance"}
+               "instance": tmp_path / "instance", "backend": request.param, "sip2_port": sip2_port}
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -65,8 +68,9 @@ def test_given_make_demo_when_a_person_checks_out_three_books_in_chromium_then_t
     WHEN a person opens the kiosk in Chromium, scans a sample student and three sample books with the
     developer panel and presses Receipt
     THEN the screen shows the three titles with due dates, the receipt lists them, the central server
-    has the loans, the demo staff sign-ins are printed, AND Ctrl-C stops the whole demo cleanly within a few
-    seconds."""
+    has the loans, the demo staff sign-ins are printed, staff mode names the library system in use and its
+    connection check answers (for SIP2: connected, the last exchange masked), AND Ctrl-C stops the whole demo
+    cleanly within a few seconds."""
     from playwright.sync_api import expect, sync_playwright
 
     deadline = time.monotonic() + 30
@@ -94,14 +98,26 @@ def test_given_make_demo_when_a_person_checks_out_three_books_in_chromium_then_t
             assert len(titles) == 3, state["lines"]
             for title in titles:
                 expect(page.locator("body")).to_contain_text(title)
-            page.screenshot(path="/tmp/demo-panel-open.png")
+            assert control_problems(page) == []  # the open developer panel covers nothing
             page.locator("#btn-receipt").click()  # reachable with the developer panel open
             expect(page.locator("#dev-receipt")).to_contain_text(books[0], timeout=15000)
             receipt = page.locator("#dev-receipt").inner_text()
             for code in books:
                 assert code in receipt
             assert student not in receipt
-            page.screenshot(path="/tmp/demo-receipt.png")
+            staff = browser.new_page(viewport={"width": 1280, "height": 800})
+            staff.goto(demo["kiosk"] + "/staff")
+            for key in "0000":  # the demo's staff PIN
+                staff.click(f'#keys [data-key="{key}"]')
+            staff.click("#keys .key-ok")
+            kind = {"central": "This project's central server", "sip2": "A library system over SIP2"}[demo["backend"]]
+            expect(staff.locator("#backend-kind")).to_contain_text(kind)
+            staff.click("#check-connection")
+            expect(staff.locator("#backend-check")).to_contain_text("The library system answered")
+            if demo["backend"] == "sip2":
+                expect(staff.locator("#sip2-state")).to_contain_text("connected and logged in")
+                exchange = staff.locator("#sip2-exchange").inner_text()
+                assert exchange.strip() and student not in exchange  # the last exchange, masked
         finally:
             browser.close()
 
