@@ -140,7 +140,7 @@ def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, lo
         print("Sample books:")
         for barcode, title in books:
             print(f"  {barcode}  {title}")
-    print("Press Ctrl-C to stop both.", flush=True)
+    print(f"Press Ctrl-C to stop {'them all' if sip2 else 'both'}.", flush=True)
 
 
 def _wait_for_sip2(proc: subprocess.Popen, port: int, log_path: Path) -> None:

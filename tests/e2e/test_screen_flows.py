@@ -113,11 +113,11 @@ def test_given_a_student_when_they_check_out_books_with_one_refused_then_every_s
     """GIVEN the idle kiosk WHEN a student scans their card, three books and a reference book, opens My account and
     asks for a receipt THEN three lines are ok and one is refused in words, the account lists the loans, the printed
     receipt lists the three books and not the student's number; no control is ever covered and axe-core is clean on
-    every screen in both languages and three sizes. Find a book is not offered: this central server has no search."""
+    every screen in both languages and three sizes."""
     kiosk, samples = stack["kiosk"], stack["samples"]
     student, books = samples["students"][0], [b["barcode"] for b in samples["items"][:3]]
     reference = samples["reference_item"]["barcode"]
-    assert page.is_hidden("#btn-search") and page.is_hidden("#btn-search-active")
+    assert page.is_visible("#btn-search")  # the central server searches: Find a book is offered
     every_size_and_language(page, kiosk, "idle", shots=screenshots, name="kiosk-01-idle")
 
     scan(kiosk, student["barcode"])
@@ -151,6 +151,40 @@ def test_given_a_student_when_they_check_out_books_with_one_refused_then_every_s
     assert reference not in receipt  # a refused book is not on the receipt: it stays in the library
     every_size_and_language(page, kiosk, "goodbye", shots=screenshots, name="kiosk-05-goodbye")
     page.click("#btn-next")
+    page.locator("#view-idle").wait_for()
+
+
+def test_given_find_a_book_when_a_child_searches_the_catalog_then_titles_show_with_their_shelf(stack, page,
+                                                                                              screenshots):
+    """GIVEN the idle kiosk WHEN a child opens Find a book and types a word of a sample title on the on-screen keys
+    THEN the title shows with its shelf and whether a copy is in, clear in both languages and three sizes; WHEN they
+    search for %, a quote, 2,000 characters or nothing THEN a sentence and no error; Close goes back to the start."""
+    kiosk, samples = stack["kiosk"], stack["samples"]
+    title = samples["items"][9]["title"]
+    word = max((w for w in title.lower().split() if w.isalpha()), key=len)
+    page.click("#btn-search")
+    page.get_by_role("heading", name="Find a book").wait_for()
+    for key in word:
+        page.click(f'#search-keys [data-key="{key}"]')
+    assert page.input_value("#search-input") == word
+    page.click("#search-go")
+    page.locator(".search-hit").get_by_text(title).first.wait_for()
+    hit = page.locator(".search-hit", has_text=title).first.inner_text()
+    assert "Where:" in hit and ("on the shelf" in hit or "checked out" in hit), hit
+    assert "found" in page.inner_text("#search-count")
+    every_size_and_language(page, kiosk, "Find a book with results", shots=screenshots, name="kiosk-04-search")
+    for query in ("%", "'", "x" * 2000, ""):
+        page.fill("#search-input", query)
+        page.evaluate("() => { document.getElementById('search-count').textContent = ''; }")  # this answer's words
+        page.click("#search-go")
+        page.wait_for_function("() => { const t = document.getElementById('search-count').textContent.trim();"
+                               " return t.length > 0 && t !== 'Looking...'; }")
+        said = page.inner_text("#search-count")
+        assert ("Type a word" in said) if not query else ("found" in said), said
+        assert "Traceback" not in page.inner_text("body") and "error" not in said.lower()
+        uncovered(page, f"search for {query[:10]!r}")
+    page.click("#search-close")
+    page.locator("#search").wait_for(state="hidden")
     page.locator("#view-idle").wait_for()
 
 

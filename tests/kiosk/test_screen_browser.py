@@ -9,9 +9,9 @@ import pytest
 import requests
 
 from kiosk.app import create_app
+from kiosk.backends.central import CentralBackend
 from tests.kiosk.fake_central import BOOK1, BOOK2, BOOKS, MARIA, REFERENCE, SAM, SAM_PIN, TOKEN
 from tests.kiosk.screen_checks import CHROMIUM_ARGS, SIZES, control_problems, every_size_and_language
-from tests.kiosk.searching_backend import SearchingCentral
 from tests.kiosk.serving import served
 
 pytestmark = pytest.mark.browser
@@ -29,8 +29,8 @@ def browser():
 
 @pytest.fixture
 def search_app(kiosk_config, clock, central):
-    """The kiosk app with a backend that can search (Find a book shows)."""
-    flask_app = create_app(kiosk_config, backend=SearchingCentral(central.url, TOKEN, timeout=2.0), clock=clock,
+    """The kiosk app whose central backend gives up after 2 s (a search server that does not answer)."""
+    flask_app = create_app(kiosk_config, backend=CentralBackend(central.url, TOKEN, timeout=2.0), clock=clock,
                            start_threads=False)
     yield flask_app
     flask_app.extensions["kiosk"].close()
