@@ -241,6 +241,8 @@ def main() -> int:
                 page.goto(kiosk.url)
                 page.locator("#view-idle").wait_for()
                 page.evaluate(WATCH_JS)
+                page.evaluate("""() => { window.__renders = []; const show = Kiosk.show;
+                    Kiosk.show = s => { const t = performance.now(); show(s); window.__renders.push(performance.now() - t); }; }""")
                 bench = Bench(page, cable, kiosk.url)
                 print(f"browser clock - this clock: {bench.offset:+.2f} ms", flush=True)
                 on = online(bench, teacher, books[:ROUNDS * PER_ROUND])
@@ -250,6 +252,7 @@ def main() -> int:
                 wait_offline(kiosk.url)
                 off = offline(bench, books[ROUNDS * PER_ROUND:])
                 off_trace = bench.trace
+                renders = page.evaluate("() => window.__renders")
                 print(f"  offline: {len(off)} scans", flush=True)
                 browser.close()
         finally:
@@ -277,6 +280,8 @@ def main() -> int:
               f"   painted {percentile([p - w for w, p, _s, _q in trace], 0.5):6.1f}   "
               f"messages a scan {statistics.mean(len(sse) for _w, _p, sse, _q in trace):.1f}, "
               f"/api/state reads a scan {statistics.mean(reads):.1f}")
+    print(f"  drawing one state in the page (JavaScript, before layout and paint): p50 {percentile(renders, 0.5):.1f} ms,"
+          f" p99 {percentile(renders, 0.99):.1f} ms over {len(renders)} states")
     print("(a pty has no baud rate: at 9600 baud a 14-digit scan and its CR take 15.6 ms more on the wire)")
     return 0
 

@@ -2,8 +2,8 @@
 
 A message says what changed (topic and version). A stream opened with a ``render`` function (the
 student screen's) also carries the state to draw, computed once for all the changes queued by then,
-so the screen paints a scan without another request; other screens re-read what they need. Each subscriber has a bounded queue: a slow browser drops old messages,
-never memory. Streams send a keep-alive comment every ``keepalive`` seconds (which is also how
+so the screen paints a scan without another request; other screens re-read what they need.
+Each subscriber has a bounded queue: a slow browser drops old messages, never memory. Streams send a keep-alive comment every ``keepalive`` seconds (which is also how
 a closed browser tab is noticed) and end after ``max_age`` seconds so a waitress thread is never
 held forever; EventSource reconnects by itself.
 """

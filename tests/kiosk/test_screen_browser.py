@@ -61,7 +61,6 @@ def test_given_the_kiosk_in_chromium_when_a_student_checks_out_books_then_every_
         page.get_by_text("Scan your library card or tap it here").wait_for()
         assert page.is_visible("#btn-search")
         every_size_and_language(page, url, "idle")
-        page.screenshot(path=str(screenshots / "kiosk-01-idle-en-landscape.png"))
 
         page.click("#btn-type")
         page.get_by_role("heading", name="Type your library card number").wait_for()
@@ -71,7 +70,8 @@ def test_given_the_kiosk_in_chromium_when_a_student_checks_out_books_then_every_
         tap_digits(page, "9999")
         page.click('#keys [data-key="ok"]')
         page.locator("#keypad .notice").get_by_text("That PIN is not right").wait_for()  # inside the keypad, in its flow
-        every_size_and_language(page, url, "keypad with a wrong PIN")
+        every_size_and_language(page, url, "keypad with a wrong PIN", shots=screenshots,
+                                name="kiosk-13-keypad-wrong-pin")
         tap_digits(page, SAM_PIN)
         page.click('#keys [data-key="ok"]')
         page.get_by_text("Hi, Sam!").wait_for()
@@ -86,7 +86,7 @@ def test_given_the_kiosk_in_chromium_when_a_student_checks_out_books_then_every_
         assert page.evaluate("document.body.dataset.lastSound") in ("success", "refusal")
         assert page.is_visible("#more-below"), "six books do not fit at 1280x800: the cue must show"
         every_size_and_language(page, url, "six books on the list")
-        page.screenshot(path=str(screenshots / "kiosk-02-books-en-landscape.png"))
+        page.screenshot(path=str(screenshots / "kiosk-11-six-books-scroll-cue-en-landscape.png"))
         page.click("#more-below")
         page.wait_for_function("() => document.getElementById('lines').scrollTop > 0")
 
@@ -153,7 +153,7 @@ def test_given_find_a_book_when_a_child_searches_then_books_show_and_bad_questio
         assert page.inner_text("#search-count") == "1 book found"
         assert "Picture books, shelf A" in page.inner_text(".search-hit") and "on the shelf" in page.inner_text(".search-hit")
         every_size_and_language(page, url, "Find a book with a result")
-        page.screenshot(path=str(screenshots / "kiosk-04-search-en-landscape.png"))
+        page.screenshot(path=str(screenshots / "kiosk-12-search-frog-en-landscape.png"))
         for query, words in (("%", "No books found"), ("'", "No books found"), ("x" * 2000, "No books found"),
                              ("", "Type a word")):
             page.fill("#search-input", query)
