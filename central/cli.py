@@ -230,13 +230,16 @@ def demo_samples_cmd(obj) -> None:
     click.echo(json.dumps(guard(db, run), indent=2, ensure_ascii=False))
 
 
-# Staff and school commands live with the staff room; registered here so `central --help` lists them.
+# Staff, school and SIP2 commands live with their rooms; registered here so `central --help` lists them.
 from central.staff import commands as _staff_commands  # noqa: E402
+
+from central.sip2 import cli as _sip2_commands  # noqa: E402
 
 # Import and export commands live with the imports room (central/imports/cli.py).
 from central.imports import cli as _imports_cli  # noqa: E402
 
 for _command in (_staff_commands.create_school, _staff_commands.create_staff, _staff_commands.set_password_cmd,
+                 _sip2_commands.sip2_server_command, _sip2_commands.create_sip2_login_command,
                  _imports_cli.import_group, _imports_cli.export_group):
     main.add_command(_command)
 

@@ -88,5 +88,11 @@ def demo(central_port: int, kiosk_port: int, instance: str | None) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+# The staff SIP2 command lives with the SIP2 backend; registered here so `kiosk --help` lists it.
+from kiosk.backends.sip2.cli import sip2_command  # noqa: E402
+
+main.add_command(sip2_command)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -73,6 +73,10 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "This book was not checked out.",
         "es": "Este libro no estaba prestado.",
     },
+    "system_refused": {
+        "en": "The library computer said no to this. Please ask a librarian.",
+        "es": "La computadora de la biblioteca no lo permitió. Pide ayuda a un bibliotecario.",
+    },
     "item_on_hold_renewal": {
         "en": "Someone is waiting for this book, so it can't be renewed. Please return it.",
         "es": "Alguien está esperando este libro y no se puede renovar. Devuélvelo, por favor.",

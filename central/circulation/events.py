@@ -22,6 +22,7 @@ Stations that do not number their own events (the desk, SIP2 logins) use
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -52,12 +53,20 @@ LATE_AFTER = timedelta(minutes=2)
 _PLACEHOLDER = uuid.UUID("6a1f4a52-1d2c-4e7b-9a51-1b0e5c3d7f10")
 
 
+class EventRefused(ValueError):
+    """A station's event the ledger refused as a request (its id was used for another transaction)."""
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """One event as a kiosk sent it: its envelope, and its request, or why the request was refused."""
+    """One event as a kiosk sent it: its envelope, and its request, or why the request was refused.
+
+    ``sequence`` None is a station's event that does not number itself: it takes the next number in the
+    same transaction that applies it (the desk, SIP2 logins).
+    """
 
     event_id: str
-    sequence: int
+    sequence: int | None
     raw: dict
     event: wire.CirculationEvent | None = None
     error: dict | None = None  # {"code": "bad_request", "message": ...} when the request part is wrong
@@ -148,6 +157,8 @@ def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Seque
                 answers.append(Answer(inc.event_id, "not_applied", error=stop))
                 continue
             row = stored.get(inc.event_id)
+            if inc.sequence is None and row is None:  # a station's event: the next number is its own
+                inc = _numbered(inc, last + 1)
             if row is not None:
                 if row.kiosk_id == kiosk_id and _same_request(row, inc.raw):
                     answers.append(_replay(row))
@@ -192,6 +203,11 @@ def _apply_once(db: Database, clock: SystemClock, kiosk_id: str, incoming: Seque
         if found:
             session.execute(sa.insert(CirculationException), found)
     return answers, last
+
+
+def _numbered(inc: Incoming, sequence: int) -> Incoming:
+    event = dataclasses.replace(inc.event, sequence=sequence) if inc.event is not None else None
+    return dataclasses.replace(inc, sequence=sequence, raw={**inc.raw, "sequence": sequence}, event=event)
 
 
 def _open_ledger(session, kiosk: Kiosk, batch: list[wire.CirculationEvent]) -> None:
@@ -285,7 +301,7 @@ def _log(kiosk_id: str, inc: Incoming, answer: Answer) -> None:
     patron, item = raw.get("patron_barcode"), raw.get("item_barcode")
     outcome = answer.outcome or {}
     code = (outcome.get("refusal") or {}).get("code") or (answer.error or {}).get("code") or "-"
-    log.info("%s event=%s kiosk=%s seq=%d patron=%s item=%s status=%s ok=%s code=%s offline=%s",
+    log.info("%s event=%s kiosk=%s seq=%s patron=%s item=%s status=%s ok=%s code=%s offline=%s",
              raw.get("type"), inc.event_id, kiosk_id, inc.sequence,
              mask_barcode(patron) if isinstance(patron, str) else "-",
              mask_barcode(item) if isinstance(item, str) else "-", answer.status, outcome.get("ok", False), code,
@@ -304,25 +320,16 @@ def record_station_event(db: Database, clock: SystemClock, station_id: str, requ
     """Apply one circulation request from a station that does not number its own events; its outcome.
 
     The circulation desk's pages and the SIP2 server (each SIP2 login is a station) call this:
-    ``request`` is a ``protocol.wire`` CheckoutRequest, CheckinRequest or RenewRequest, and the
-    station's next sequence is taken under its row lock, so its events keep a gapless order like a
-    kiosk's. ``event_id`` makes a repeat exactly-once (the stored outcome comes back with
-    ``replayed: true``); a fresh one is made when it is None. ``station_id`` must be a Kiosk row.
+    ``request`` is a ``protocol.wire`` CheckoutRequest, CheckinRequest or RenewRequest; the station's
+    next sequence is taken in the same transaction that applies it, under its row lock, so its events
+    keep a gapless order like a kiosk's. ``event_id`` makes a repeat exactly-once (the stored outcome
+    comes back with ``replayed: true``); a fresh one is made when it is None. ``station_id`` must be a
+    row of the kiosks table.
     """
     event_id = event_id or str(uuid.uuid4())
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        with db.reader() as session:
-            stored = session.get(CirculationEvent, event_id)
-            if stored is not None:
-                return {**stored.result, "replayed": True}
-            last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(CirculationEvent.sequence), 0))
-                                  .where(CirculationEvent.kiosk_id == station_id))
-        event = wire.CirculationEvent(event_id, int(last) + 1, occurred_at or clock.now(), request, offline)
-        answer = record_event(db, clock, station_id, Incoming(event_id, event.sequence, event.to_dict(), event),
-                              language)
-        if answer.status in ("applied", "replayed"):
-            return answer.outcome
-        if answer.status == "rejected":
-            raise ValueError(answer.error["message"])
-        # Another request from the same station took that number first; number again.
-    raise RuntimeError(f"station {station_id} could not number its event after {MAX_ATTEMPTS} tries")
+    event = wire.CirculationEvent(event_id, 0, occurred_at or clock.now(), request, offline)
+    answer = record_event(db, clock, station_id, Incoming(event_id, None, {**event.to_dict(), "sequence": None},
+                                                          event), language)
+    if answer.status in ("applied", "replayed"):
+        return answer.outcome
+    raise EventRefused((answer.error or {}).get("message", "the event was not applied"))

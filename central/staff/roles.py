@@ -24,13 +24,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "desk.use": CHANGERS,        # check out, check in, renew, holds, take a payment
     "fines.waive": LIBRARIANS,   # forgiving money is the librarian's decision
     "audit.view": LIBRARIANS,
+    "exceptions.view": ALL,      # what the conflict rules decided and what kiosks alerted, at one's schools
+    "exceptions.resolve": CHANGERS,  # mark one resolved with a note (a technician settles kiosk alerts)
+    "exceptions.reopen": LIBRARIANS,  # undo a resolution: the librarian decides it was not settled
     "imports.catalog": CHANGERS,   # import MARC records into the school's catalog; the import page and its runs
     "imports.patrons": LIBRARIANS,  # import patron CSV files and OneRoster rosters (names, grades, card numbers)
     "exports.catalog": CHANGERS,   # download the school's catalog as MARC 21 or MARCXML
     "exports.patrons": LIBRARIANS,  # download the school's patrons as CSV (names and card numbers)
 }
 # Permissions that never change anything: the only ones a read-only account is given.
-READ_ONLY = frozenset({"home", "catalog.view", "patrons.view"})
+READ_ONLY = frozenset({"home", "catalog.view", "patrons.view", "exceptions.view"})
 
 
 def allowed(account: StaffAccount | None, permission: str) -> bool:

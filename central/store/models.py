@@ -292,3 +292,4 @@ from central.store.policy_models import (  # noqa: E402,F401
 )
 from central.store.staff_models import STAFF_ROLES, AuditEntry, SigninThrottle, StaffAccount  # noqa: E402,F401
 from central.store.sync_models import CirculationException, ServerSecret  # noqa: E402,F401
+from central.store.sip2_models import Sip2Login  # noqa: E402,F401

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from central.catalog.titles import find_by_isbn, isbn13
 from central.circulation import fines as money_desk
 from central.circulation import holds, records, rules
-from central.circulation.events import record_station_event
+from central.circulation.events import EventRefused, record_station_event
 from central.circulation.schools import desk_id, ensure_desk
 from central.messages import Refused
 from central.staff import roles
@@ -121,8 +121,14 @@ def _transaction(kind: str):
         with central.db.writer() as writer, writer.begin():
             ensure_desk(writer, writer.get(School, school.id))
     event_id = _event_id()
-    result = record_station_event(central.db, central.clock, desk_id(school), wire, current_language(),
-                                  event_id=event_id)
+    try:
+        result = record_station_event(central.db, central.clock, desk_id(school), wire, current_language(),
+                                      event_id=event_id)
+    except EventRefused:
+        # The page's form was already used for another transaction (a back button, a second tab): nothing done.
+        flash(t("This page was already used for another transaction, so nothing was done. Scan the book again."),
+              "error")
+        return redirect(url_for("web.desk.page", **back))
     if result.get("replayed"):
         back["replayed"] = 1  # the page says it was done once, not twice
     else:

@@ -8,7 +8,7 @@ from central.circulation import records
 from central.staff import roles
 from central.staff.accounts import ROLE_NAMES
 from central.store.models import Item, Kiosk, Loan, Patron, School, Title
-from central.web import policy
+from central.web import exceptions, policy
 
 bp = Blueprint("web", __name__)
 bp.before_request(policy.load_staff)
@@ -59,4 +59,5 @@ def index():
     return render_template("central/index.html", library_name=settings.library_name,
                            counts=library_counts(session, central.clock.today(), school_ids),
                            kiosks=session.scalars(stations).all(), schools=schools, now=central.clock.now(),
+                           open_exceptions=exceptions.open_count(session, school_ids),
                            role_names=ROLE_NAMES)

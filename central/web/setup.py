@@ -51,10 +51,11 @@ def staff_pages():
     """The staff web as one blueprint tree (home, sign-in and every page room), put together once per process:
     Flask refuses to change a blueprint after its first registration, and tests make many apps."""
     from central.imports import views as imports
-    from central.web import audit, auth, catalog, copies, desk, errors, home, labels, patrons
+    from central.web import audit, auth, catalog, copies, desk, errors, exceptions, home, labels, patrons
 
     if not _TREE:
-        for child in (auth.bp, catalog.bp, copies.bp, labels.bp, patrons.bp, desk.bp, audit.bp, imports.bp):
+        for child in (auth.bp, catalog.bp, copies.bp, labels.bp, patrons.bp, desk.bp, audit.bp, exceptions.bp,
+                      imports.bp):
             home.bp.register_blueprint(child)
         errors.attach(home.bp)
         _TREE.append(home.bp)

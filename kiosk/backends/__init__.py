@@ -89,8 +89,21 @@ def _build_central(settings: CentralSettings, context: BackendContext) -> Backen
                           with_pin_hash=context.with_pin_hash)
 
 
+def _parse_sip2(r: Reader, env: Mapping[str, str], demo: bool):
+    from kiosk.backends.sip2 import parse_settings
+
+    return parse_settings(r.table, f"{r.source}: [{r.section}]", env, demo=demo)
+
+
+def _build_sip2(settings, context: BackendContext) -> Backend:
+    from kiosk.backends.sip2 import build
+
+    return build(settings)
+
+
 BACKENDS: dict[str, BackendKind] = {
     "central": BackendKind(parse=_parse_central, build=_build_central),
+    "sip2": BackendKind(parse=_parse_sip2, build=_build_sip2),
 }
 
 

@@ -69,6 +69,23 @@ def test_a_checkout_posted_twice_lends_once_and_shows_the_same_outcome(staff, da
             AuditEntry.action == "desk.checkout")) == 1
 
 
+def test_a_form_used_for_a_checkout_then_posted_as_a_return_does_nothing_and_says_so(staff, database, library):
+    """GIVEN a desk form whose id already lent a book WHEN the same form id is posted as a return (a back button,
+    a second tab) THEN nothing is returned, the page says so in words, and the loan stands."""
+    technician = staff["technician"]
+    technician.get(f"/desk?patron={library.maria}")
+    form_id = technician.form_id
+    technician.post("/desk/checkout", {"item": library.bear, "patron": library.maria}, form_id=form_id)
+    answer = technician.post("/desk/checkin", {"item": library.bear}, form_id=form_id, follow=True)
+    assert answer.status_code == 200
+    assert "already used for another transaction, so nothing was done" in text_of(answer)
+    assert [e[2] for e in _desk_events(database)] == ["checkout"]
+    with database.reader() as session:
+        item = session.scalar(sa.select(Item).where(Item.barcode == library.bear))
+        assert session.scalar(sa.select(sa.func.count()).select_from(Loan).where(
+            Loan.item_id == item.id, Loan.returned_at.is_(None))) == 1
+
+
 def test_a_late_return_at_the_desk_is_fined_and_a_waiting_hold_sends_it_to_the_hold_shelf(staff, database, library,
                                                                                         kiosk, clock):
     """GIVEN Lena's book due on 14 October with Maria waiting for it WHEN it is checked in at the desk on 17 October

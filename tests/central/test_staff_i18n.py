@@ -18,7 +18,7 @@ SAME = {"SIP2", "ISBN", "Dewey", "DVD", "PIN"}
 SOURCES = ("central/web", "central/catalog", "central/registration", "central/staff", "central/circulation/fines.py",
            "central/circulation/holds.py", "central/circulation/schools.py", "central/messages.py", "central/cli.py")
 DICTS = ("ROLE_NAMES", "AUDIENCE_NAMES", "ITEM_TYPE_NAMES", "STATUS_NAMES", "PATRON_TYPE_NAMES", "PAGES",
-         "DESK_SUMMARIES", "FINE_REASONS", "PIN_SUMMARIES")
+         "DESK_SUMMARIES", "FINE_REASONS", "PIN_SUMMARIES", "RULE_SENTENCES", "EVENT_KINDS")
 ACTION_NAME = re.compile(r"^[a-z_]+\.[a-z_]+$")  # "item.withdraw": an audit action, not a sentence
 
 

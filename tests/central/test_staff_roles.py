@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from central.circulation.schools import add_school
 from central.imports.jobs import Jobs, Meta
 from central.staff import roles
-from central.store.models import (AuditEntry, Fine, FinePayment, Hold, Item, LibrarySettings, Loan, Patron,
-                                  PatronCard, StaffAccount, Title)
+from central.api.routes import token_hash
+from central.store.models import (AuditEntry, CirculationException, Fine, FinePayment, Hold, Item, Kiosk,
+                                  LibrarySettings, Loan, Patron, PatronCard, StaffAccount, Title)
 from tests.central.conftest import MONDAY, SQLITE_ONLY
 from tests.central.staff import ROLES, StaffClient
 
@@ -24,7 +25,7 @@ WATCHED = {Patron: ("barcode", "first_name", "block_reason", "pin_hash", "studen
            Item: ("barcode", "status", "call_number", "price_cents"), Title: ("title", "author"),
            Loan: ("item_id", "returned_at", "due_date"), Hold: ("status", "item_id"),
            Fine: ("amount_cents", "paid_cents", "paid"), FinePayment: ("amount_cents",), PatronCard: ("uid",),
-           LibrarySettings: ("library_name",)}
+           LibrarySettings: ("library_name",), CirculationException: ("resolved_at", "resolution_note")}
 
 
 def staff_rules(app):
@@ -58,6 +59,13 @@ def ids(app, database, library, tmp_path):
         session.add(PatronCard(uid="04FFEEDDCCBBAA", patron_id=noah.id))
         session.add(Hold(title_id=sharks.title_id, patron_id=noah.id, school_id=hill.id, status="waiting",
                          placed_at=MONDAY))
+        session.add(Kiosk(id="h1", name="Hill lobby", school_id=hill.id, token_hash=token_hash("token-hill")))
+        session.flush()
+        # One exception at each school's kiosk: open, so resolving it would change it.
+        for kiosk_id in ("k1", "h1"):
+            session.add(CirculationException(kiosk_id=kiosk_id, rule="patron_blocked", item_barcode=library.sharks,
+                                             patron_barcode=library.blocked, detail={"type": "checkout"},
+                                             created_at=MONDAY))
     with database.reader() as session:
         def one(model, *where):
             return session.scalar(sa.select(model.id).where(*where).order_by(model.id).limit(1))
@@ -65,14 +73,16 @@ def ids(app, database, library, tmp_path):
                "patron_id": one(Patron, Patron.barcode == library.maria),
                "hold_id": one(Hold, Hold.school_id == library.school_id),
                "fine_id": one(Fine, Fine.school_id == library.school_id),
-               "card_id": one(PatronCard, PatronCard.uid != "04FFEEDDCCBBAA")}
+               "card_id": one(PatronCard, PatronCard.uid != "04FFEEDDCCBBAA"),
+               "exception_id": one(CirculationException, CirculationException.kiosk_id == "k1")}
         # A title only the test school has copies of: its librarian may edit it (a shared one only the district).
         own["title_id"] = session.scalar(sa.select(Item.title_id).where(Item.barcode == library.dragon))
         other = {**own, "item_id": one(Item, Item.barcode == OTHER_BOOK),
                  "patron_id": one(Patron, Patron.barcode == OTHER_STUDENT),
                  "hold_id": one(Hold, Hold.school_id != library.school_id),
                  "fine_id": one(Fine, Fine.school_id != library.school_id),
-                 "card_id": one(PatronCard, PatronCard.uid == "04FFEEDDCCBBAA")}
+                 "card_id": one(PatronCard, PatronCard.uid == "04FFEEDDCCBBAA"),
+                 "exception_id": one(CirculationException, CirculationException.kiosk_id == "h1")}
     # An import run of each school, uploaded and not started (its pages are opened, never run).
     app.config["IMPORTS_FOLDER"] = str(tmp_path / "imports")
     runs = Jobs(tmp_path / "imports")
@@ -88,7 +98,8 @@ def form_data(library) -> dict:
             "author": "A. Walker", "audience": "fiction", "barcode": "31234000000990", "call_number": "FIC WAL",
             "location": "Fiction", "item_type": "book", "first_name": "Walk", "last_name": "Er",
             "patron_type": "student", "expires_on": "2026-08-31", "language": "es", "patron": library.maria,
-            "item": library.sharks, "title_code": library.dragon, "school_id": "1"}
+            "item": library.sharks, "title_code": library.dragon, "school_id": "1",
+            "note": "role walk"}
 
 
 def url_for_rule(app, rule, values: dict) -> str:
@@ -141,13 +152,14 @@ def _account(database, role: str) -> StaffAccount:
 
 @SQLITE_ONLY
 def test_a_librarian_can_neither_see_nor_change_another_schools_records(app, database, library, staff, ids):
-    """GIVEN a librarian of the test school WHEN she opens or posts to a copy, patron, hold, fine or import run of
-    Hill Middle THEN 403 every time and Hill's records are as they were; the district admin may open them."""
+    """GIVEN a librarian of the test school WHEN she opens or posts to a copy, patron, hold, fine, exception or
+    import run of Hill Middle THEN 403 every time and Hill's records are as they were; the district admin may open them."""
     data = form_data(library)
     before = snapshot(database)
     checked = 0
     for rule in staff_rules(app):
-        if not {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "job_id"} & set(rule.arguments):
+        school_bound = {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "exception_id", "job_id"}
+        if not school_bound & set(rule.arguments):
             continue
         url = url_for_rule(app, rule, ids["other"])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -187,7 +199,8 @@ def test_signed_out_every_page_sends_to_the_sign_in_form_and_every_post_is_refus
 
 
 def test_the_read_only_role_holds_only_permissions_that_change_nothing():
-    """GIVEN the permission table THEN read-only holds home, catalog.view and patrons.view and nothing else."""
+    """GIVEN the permission table THEN read-only holds home, catalog.view, patrons.view and exceptions.view and
+    nothing else."""
     held = {p for p, who in roles.PERMISSIONS.items() if "read_only" in who}
     assert held == roles.READ_ONLY
     assert set(ROLES) == set(roles.ALL)

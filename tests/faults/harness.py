@@ -79,6 +79,10 @@ class World:
     port: int = field(default_factory=free_port)
     kiosk: subprocess.Popen | None = None
     kills: int = 0
+    # A backend choice (tests/faults/sip2_world.py): the kiosk's extra environment, and the station whose
+    # events the server keeps (a SIP2 login's station, not the kiosk's id).
+    kiosk_env: dict = field(default_factory=dict)
+    station: str = KIOSK_ID
 
     @property
     def base(self) -> str:
@@ -92,7 +96,8 @@ class World:
 
     def start_kiosk(self, caches: bool = False) -> None:
         """Start `kiosk run` and wait for its /health (and, if asked, its first cache sync), bounded."""
-        env = {**os.environ, "KIOSK_TOKEN": TOKEN, "KIOSK_STAFF_PIN": "2468", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "KIOSK_TOKEN": TOKEN, "KIOSK_STAFF_PIN": "2468", "PYTHONUNBUFFERED": "1",
+               **self.kiosk_env}
         log = (self.tmp / "kiosk.log").open("a")
         self.kiosk = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(self.config),
                                        "--port", str(self.port)], cwd=ROOT, env=env, stdout=log,
@@ -150,7 +155,7 @@ class World:
 
         with sqlite3.connect(self.central_db) as db:
             rows = db.execute("SELECT id, sequence, type, payload, ok, offline FROM circulation_events"
-                              " WHERE kiosk_id = ? ORDER BY sequence", (KIOSK_ID,)).fetchall()
+                              " WHERE kiosk_id = ? ORDER BY sequence", (self.station,)).fetchall()
         return [(r[0], r[1], r[2], json.loads(r[3]).get("item_barcode"), bool(r[4]), bool(r[5])) for r in rows]
 
     def open_loans(self) -> dict[str, str]:

@@ -24,9 +24,9 @@ def _found(database, text: str) -> list[str]:
 
 
 def test_the_migration_indexes_the_catalog_already_there_and_its_downgrade_drops_the_index(database, library):
-    """GIVEN the small library WHEN the schema goes back to 0004_schools_staff THEN the index is gone and the catalog
+    """GIVEN the small library WHEN the schema goes back to 0005_sip2_logins THEN the index is gone and the catalog
     stays; WHEN upgraded again THEN every title already in the catalog is found at once."""
-    downgrade(database.engine, "0004_schools_staff")
+    downgrade(database.engine, "0005_sip2_logins")
     with database.engine.connect() as connection:
         assert not sa.inspect(connection).has_table(index.TABLE)
         assert connection.scalar(sa.select(sa.func.count()).select_from(Title)) > 0

@@ -1,7 +1,7 @@
 """The catalog search index: an FTS5 table on SQLite, a weighted tsvector with a GIN index on PostgreSQL.
 
 Revision ID: 0007_search
-Revises: 0004_schools_staff
+Revises: 0005_sip2_logins
 Create Date: 2026-12-02
 
 Written by hand. The index is filled from the titles already in the catalog, in the same
@@ -14,7 +14,7 @@ from alembic import op
 from central.search import index
 
 revision = "0007_search"
-down_revision = "0004_schools_staff"
+down_revision = "0005_sip2_logins"
 branch_labels = None
 depends_on = None
 
