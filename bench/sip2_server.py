@@ -33,7 +33,7 @@ from central.api.routes import token_hash  # noqa: E402
 from central.clock import SystemClock  # noqa: E402
 from central.store.db import Database  # noqa: E402
 from central.store.migrate import upgrade  # noqa: E402
-from central.store.models import Item, Kiosk, Loan, Patron  # noqa: E402
+from central.store.models import Item, Kiosk, Loan, Patron, School  # noqa: E402
 from central.demo.seed import seed_demo  # noqa: E402
 from central.sip2.logins import create_login  # noqa: E402
 from kiosk.backends.sip2.link import Sip2Link  # noqa: E402
@@ -52,16 +52,22 @@ def prepare(url: str, clients: int, per_client: int) -> list[list[tuple[str, str
     upgrade(db.engine)
     with db.writer() as session, session.begin():
         seed_demo(session, SystemClock())
+        # Every station, book and teacher at Lincoln: a station lends its own school's books.
+        lincoln = session.scalar(sa.select(School.id).where(School.code == "lincoln"))
         for n in range(clients):
-            session.add(Kiosk(id=f"bench-{n}", name=f"Bench kiosk {n}", token_hash=token_hash(f"bench-token-{n}")))
+            session.add(Kiosk(id=f"bench-{n}", name=f"Bench kiosk {n}", school_id=lincoln, kind="kiosk",
+                              token_hash=token_hash(f"bench-token-{n}")))
     for n in range(clients):
-        create_login(db, SystemClock().now(), f"bench-sip2-{n}", f"bench-sip2-{n}", password=PASSWORD)
+        create_login(db, SystemClock().now(), f"bench-sip2-{n}", f"bench-sip2-{n}", password=PASSWORD,
+                     school="lincoln")
     with db.reader() as session:
         out = sa.select(Loan.item_id).where(Loan.returned_at.is_(None))
         books = list(session.scalars(sa.select(Item.barcode).where(Item.item_type == "book",
                                                                     Item.status == "available",
+                                                                    Item.school_id == lincoln,
                                                                     Item.id.not_in(out)).order_by(Item.id)))
-        teachers = list(session.scalars(sa.select(Patron.barcode).where(Patron.patron_type == "teacher")
+        teachers = list(session.scalars(sa.select(Patron.barcode).where(Patron.patron_type == "teacher",
+                                                                        Patron.school_id == lincoln)
                                         .order_by(Patron.id)))
     db.dispose()
     needed = clients * per_client

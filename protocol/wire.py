@@ -572,6 +572,25 @@ class SearchHit:
     isbn: str | None = None
     subjects: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict:
+        """The JSON form (``GET /api/v1/search``'s hits)."""
+        return {"title": self.title, "author": self.author, "call_number": self.call_number,
+                "location": self.location, "copies": self.copies, "available": self.available, "isbn": self.isbn,
+                "subjects": list(self.subjects)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SearchHit":
+        """Read the JSON form."""
+        subjects = d.get("subjects") or []
+        if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+            raise WireError("subjects", "must be a list of text")
+        copies, available = _int(d, "copies", 0), _int(d, "available", 0)
+        if copies < 0 or available < 0:
+            raise WireError("copies", "cannot be negative")
+        return cls(title=_req_text(d, "title"), author=_text(d, "author", "") or "",
+                   call_number=_text(d, "call_number", "") or "", location=_text(d, "location", "") or "",
+                   copies=copies, available=available, isbn=_text(d, "isbn"), subjects=tuple(subjects))
+
 
 @dataclass(frozen=True)
 class SearchOutcome:
@@ -580,6 +599,29 @@ class SearchOutcome:
     query: str
     hits: tuple[SearchHit, ...] = ()
     total: int = 0
+    message: str = ""  # the library system's sentence when nothing was found or nothing could be searched
+
+    def to_dict(self) -> dict:
+        """The JSON form (``GET /api/v1/search``)."""
+        answer = {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
+        return {**answer, "message": self.message} if self.message else answer
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SearchOutcome":
+        """Read the JSON form; a hit that cannot be read is a WireError naming it."""
+        hits = d.get("hits") if isinstance(d, dict) else None
+        if not isinstance(hits, list):
+            raise WireError("hits", "must be a list")
+        read = []
+        for n, raw in enumerate(hits):
+            if not isinstance(raw, dict):
+                raise WireError(f"hits[{n}]", "expected an object")
+            read.append(SearchHit.from_dict(raw))
+        total = _int(d, "total", len(read))
+        if total < len(read):
+            raise WireError("total", "is smaller than the hits given")
+        return cls(query=_text(d, "query", "") or "", hits=tuple(read), total=total,
+                   message=_text(d, "message", "") or "")
 
 
 @dataclass(frozen=True)

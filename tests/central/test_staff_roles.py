@@ -158,8 +158,8 @@ def test_a_librarian_can_neither_see_nor_change_another_schools_records(app, dat
     before = snapshot(database)
     checked = 0
     for rule in staff_rules(app):
-        school_bound = {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "exception_id", "job_id"}
-        if not school_bound & set(rule.arguments):
+        wanted = {"item_id", "patron_id", "hold_id", "fine_id", "card_id", "exception_id", "job_id"}
+        if not wanted & set(rule.arguments):
             continue
         url = url_for_rule(app, rule, ids["other"])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

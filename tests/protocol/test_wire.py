@@ -128,3 +128,29 @@ def test_a_sealed_barcode_opens_only_with_its_card():
     except UnicodeDecodeError:
         other = None
     assert other != PATRON
+
+
+def test_a_search_page_round_trips_through_json_text():
+    """GIVEN a page of search hits with a sentence WHEN written as JSON text and read back THEN it is the same page."""
+    page = wire.SearchOutcome(query="niño", total=7, message="", hits=(
+        wire.SearchHit(title="El niño y el mar", author="Ada Ruiz", call_number="E RUI", location="Picture books, shelf R",
+                       copies=2, available=1, isbn="9780000000002", subjects=("Mar", "Niños")),
+        wire.SearchHit(title="Untitled"),))
+    assert wire.SearchOutcome.from_dict(json.loads(json.dumps(page.to_dict()))) == page
+    empty = wire.SearchOutcome(query="%", message="No books found.")
+    assert wire.SearchOutcome.from_dict(json.loads(json.dumps(empty.to_dict()))) == empty
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"query": "x"}, "hits"),
+    ({"query": "x", "hits": [{"author": "no title"}]}, "title"),
+    ({"query": "x", "hits": ["a string"]}, "hits[0]"),
+    ({"query": "x", "hits": [{"title": "T", "copies": -1}]}, "copies"),
+    ({"query": "x", "hits": [{"title": "T", "subjects": "Sea"}]}, "subjects"),
+    ({"query": "x", "total": 0, "hits": [{"title": "T"}]}, "total"),
+])
+def test_an_unreadable_search_page_names_the_field(body, field):
+    """GIVEN a search answer with a wrong part WHEN read THEN the WireError names that part."""
+    with pytest.raises(wire.WireError) as raised:
+        wire.SearchOutcome.from_dict(body)
+    assert field in str(raised.value)

@@ -3,8 +3,8 @@
 The kiosk process talks SIP2 through the fault proxy to `central sip2-server` (a process) over the
 small library of tests/faults/sip2_world.py, logged in as the demo login (station demo-sip2-1 at
 Lincoln). A student signs in, checks out, renews, reads My account and returns; the line goes down
-and the outbox's policy decides; a transaction the library computer refuses afterwards is parked for staff without holding
-up the ones behind it.
+and the outbox's policy decides; a transaction the library computer refuses afterwards is parked
+for staff without holding up the ones behind it.
 """
 from __future__ import annotations
 

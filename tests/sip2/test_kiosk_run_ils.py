@@ -140,19 +140,25 @@ def test_returns_are_routed_as_the_ils_says(world):
 
 
 @pytest.mark.timeout(120)
-def test_offline_checkouts_go_later_with_no_block_and_their_due_date(world):
-    """GIVEN the line to the ILS cut WHEN Ben signs in and checks out a book THEN the kiosk saves it with its own due
-    date; once the line is back it reaches the ILS as a no-block checkout with that due date and is delivered."""
+def test_offline_checkouts_and_returns_go_later_with_no_block_and_their_own_dates(world):
+    """GIVEN the line to the ILS cut WHEN Ben signs in and checks out a book, and one of Dev's books is returned THEN
+    the kiosk saves both; once the line is back they reach the ILS as no-block transactions, the checkout with the
+    kiosk's due date, the return with the moment it was made, and both are delivered."""
     world.proxy.set_mode("partition")
     scan(world, BEN)
     saved = line(scan(world, PLAIN2), PLAIN2, "checkout")
     assert saved["status"] == "ok" and "later" in saved["message"]
+    world.post("/api/mode", {"mode": "checkin"})
+    assert line(scan(world, BINNED), BINNED, "checkin")["status"] == "ok"
     world.post("/api/finish", {"receipt": False})
     world.proxy.set_mode("pass")
-    assert world.wait_drained(30)["delivered"] == 1
-    [sent] = [t for t in world.central.library.transactions if t["kind"] == "checkout"]
+    assert world.wait_drained(30)["delivered"] == 2
+    lib = world.central.library
+    [sent] = [t for t in lib.transactions if t["kind"] == "checkout"]
     assert sent["no_block"] and sent["nb_due"].startswith(saved["due_date"].replace("-", ""))
-    assert world.central.library.loans[PLAIN2].patron == BEN
+    [back] = [t for t in lib.transactions if t["kind"] == "checkin"]
+    assert back["no_block"] and back["return_date"] == back["date"] and back["date"].strip()
+    assert lib.loans[PLAIN2].patron == BEN and BINNED not in lib.loans
 
 
 @pytest.mark.timeout(120)
