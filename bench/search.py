@@ -26,7 +26,7 @@ from bench.central_api import temporary_postgres  # noqa: E402
 from central.api.routes import token_hash  # noqa: E402
 from central.app import create_app  # noqa: E402
 from central.circulation.schools import add_school  # noqa: E402
-from central.search import api, index  # noqa: E402
+from central.search import index  # noqa: E402
 from central.store.db import Database  # noqa: E402
 from central.store.migrate import upgrade  # noqa: E402
 from central.store.models import Item, Kiosk, Title, TitleSubject  # noqa: E402
@@ -80,7 +80,6 @@ def run(url: str, items: int, queries: int) -> None:
     print(f"  {db.engine.dialect.name}: {items} items filled and indexed in {time.perf_counter() - started:.1f} s",
           flush=True)
     app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"}, database=db)
-    app.register_blueprint(api.bp)
     client = app.test_client()
     headers = {"Authorization": "Bearer bench-token"}
     for query in QUERIES:  # warm the caches once, as a running server is
