@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CENTRAL_PORT ?= 8600
 KIOSK_PORT ?= 8700
+SIP2_PORT ?= 6001
+BACKEND ?= central
 export CENTRAL_PORT KIOSK_PORT
 
 .PHONY: demo test venv sysdeps bench screenshots clean
@@ -23,7 +25,8 @@ sysdeps:
 	@bash .ci/sysdeps
 
 demo: $(STAMP)
-	@$(BIN)/kiosk demo --central-port $(CENTRAL_PORT) --kiosk-port $(KIOSK_PORT)
+	@$(BIN)/kiosk demo --central-port $(CENTRAL_PORT) --kiosk-port $(KIOSK_PORT) --sip2-port $(SIP2_PORT) \
+		--backend $(BACKEND)
 
 test: $(STAMP) sysdeps
 	@$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)

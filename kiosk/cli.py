@@ -79,9 +79,9 @@ def check_config(path: str) -> None:
 @click.option("--backend", type=click.Choice(["central", "sip2"]), default="central", show_default=True,
               help="How the kiosk talks to the library system: the central server's API, or SIP2 to its SIP2 server.")
 @click.option("--sip2-port", type=int, envvar="CENTRAL_SIP2_PORT", default=6001, show_default=True,
-              help="The SIP2 server's port (with --backend sip2).")
+              help="The demo SIP2 server's port (it runs in both modes).")
 def demo(central_port: int, kiosk_port: int, instance: str | None, backend: str, sip2_port: int) -> None:
-    """Start the central server (SQLite, sample library) and a kiosk with simulated devices."""
+    """Start the central server (SQLite, sample library), its SIP2 server and a kiosk with simulated devices."""
     from pathlib import Path
 
     from kiosk.demo import DemoError, run_demo

@@ -1,9 +1,9 @@
 """`kiosk demo`: the central server (a subprocess, SQLite in instance/) and a demo kiosk, together.
 
 The central CLI is run as ``python -m central.cli`` subprocesses: ``init-db``, ``seed-demo
---if-empty --sign-ins-to F``, ``demo-samples`` (JSON of sample barcodes) and ``run --port P``; with
-the SIP2 backend also ``create-sip2-login --demo`` and ``sip2-server --port S``. The kiosk runs in
-this process. Ctrl-C or SIGTERM stops them all.
+--if-empty --sign-ins-to F``, ``demo-samples`` (JSON of sample barcodes) and ``run --port P``, and
+``create-sip2-login --demo`` and ``sip2-server --port S`` (the SIP2 server runs in both modes; the
+kiosk talks to it with ``--backend sip2``). The kiosk runs in this process. Ctrl-C or SIGTERM stops them all.
 """
 from __future__ import annotations
 
@@ -114,12 +114,13 @@ def staff_sign_ins(path: Path) -> list[tuple[str, str]]:
 
 
 def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, log_path: Path,
-                   sign_ins: list[tuple[str, str]] = (), sip2: str = "") -> None:
+                   sign_ins: list[tuple[str, str]] = (), sip2: str = "", backend: str = "central") -> None:
     print()
     print(f"Central server:  {central_url}   (its log: {log_path})")
-    print(f"Kiosk:           {kiosk_url}")
     if sip2:
-        print(f"Kiosk talks:     {sip2}")
+        print(f"SIP2 server:     {sip2}")
+    print(f"Kiosk:           {kiosk_url}   (talks to the central server over "
+          f"{'SIP2' if backend == 'sip2' else 'its HTTP API'})")
     print(f"Staff mode:      {kiosk_url}/staff   PIN {pin}")
     if sign_ins:
         print(f"Library staff pages: {central_url}/   sign in as (demo accounts only):")
@@ -140,7 +141,7 @@ def _print_welcome(central_url: str, kiosk_url: str, pin: str, samples: dict, lo
         print("Sample books:")
         for barcode, title in books:
             print(f"  {barcode}  {title}")
-    print(f"Press Ctrl-C to stop {'them all' if sip2 else 'both'}.", flush=True)
+    print("Press Ctrl-C to stop them all.", flush=True)
 
 
 def _wait_for_sip2(proc: subprocess.Popen, port: int, log_path: Path) -> None:
@@ -168,16 +169,16 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None, b
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM.
 
     ``instance`` holds the central database, its log and the kiosk journal (<repo>/instance by default).
-    ``backend`` "sip2" also starts `central sip2-server` on ``sip2_port`` and runs the kiosk of
-    config/demo-sip2.toml, which talks SIP2 to it with the demo login (demo-sip2 at Lincoln).
+    `central sip2-server` runs on ``sip2_port`` with the demo login (demo-sip2 at Lincoln) in both modes;
+    ``backend`` "sip2" runs the kiosk of config/demo-sip2.toml, which talks SIP2 to it.
     """
     from kiosk.server import PortInUse, serve, setup_logging
 
     if backend not in ("central", "sip2"):
         raise DemoError(f"The demo's library system is 'central' or 'sip2', not '{backend}'.")
-    ports = [("central server", central_port, "central"), ("kiosk", kiosk_port, "kiosk")]
-    if backend == "sip2":
-        ports.append(("SIP2 server", sip2_port, "sip2"))
+    # The SIP2 server runs in both modes: the demo offers it to any self-check; --backend sip2 points the kiosk at it.
+    ports = [("central server", central_port, "central"), ("kiosk", kiosk_port, "kiosk"),
+             ("SIP2 server", sip2_port, "sip2")]
     for name, port, option in ports:
         if not port_free(port):
             raise DemoError(f"Port {port} for the {name} is already in use: stop the program using it or "
@@ -193,9 +194,7 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None, b
     # database reads them from the file (readable by its owner only).
     sign_ins_file = instance / "demo-staff.txt"
     _central(["seed-demo", "--if-empty", "--sign-ins-to", str(sign_ins_file)], env, "adding the sample school library")
-    sip2_login = ""
-    if backend == "sip2":
-        sip2_login = _central(["create-sip2-login", "--demo"], env, "making the demo SIP2 login").strip()
+    sip2_login = _central(["create-sip2-login", "--demo"], env, "making the demo SIP2 login").strip()
     samples = _samples(env)
     log_path = instance / "demo-central.log"
     central_url = f"http://127.0.0.1:{central_port}"
@@ -205,12 +204,11 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None, b
         _wait_for_central(servers[0], f"{central_url}/api/v1/health", log_path)
         os.environ["CENTRAL_URL"] = central_url
         os.environ.setdefault("KIOSK_TOKEN", "demo-kiosk-token")
-        if backend == "sip2":
-            print("  starting the SIP2 server ...", flush=True)
-            sip2_log = instance / "demo-sip2.log"
-            servers.append(_start(["sip2-server", "--host", "127.0.0.1", "--port", str(sip2_port)], env, sip2_log))
-            _wait_for_sip2(servers[1], sip2_port, sip2_log)
-            os.environ["KIOSK_SIP2_PORT"] = str(sip2_port)
+        print("  starting the SIP2 server ...", flush=True)
+        sip2_log = instance / "demo-sip2.log"
+        servers.append(_start(["sip2-server", "--host", "127.0.0.1", "--port", str(sip2_port)], env, sip2_log))
+        _wait_for_sip2(servers[1], sip2_port, sip2_log)
+        os.environ["KIOSK_SIP2_PORT"] = str(sip2_port)
         try:
             config = load_config(DEMO_SIP2_CONFIG if backend == "sip2" else DEMO_CONFIG)
         except ConfigError as exc:
@@ -226,7 +224,7 @@ def run_demo(central_port: int, kiosk_port: int, instance: Path | None = None, b
         def ready():
             _print_welcome(central_url, f"http://127.0.0.1:{kiosk_port}", config.staff.pin, samples, log_path,
                            staff_sign_ins(sign_ins_file),
-                           f"SIP2 at 127.0.0.1:{sip2_port} ({sip2_login})" if backend == "sip2" else "")
+                           f"sip2://127.0.0.1:{sip2_port}   {sip2_login}", backend)
 
         def stop_servers():
             for server in servers:

@@ -57,6 +57,12 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "This book is saved for someone else. Please give it to a librarian.",
         "es": "Este libro está apartado para otra persona. Dáselo a un bibliotecario.",
     },
+    "item_give_to_librarian": {  # a copy marked lost, missing or withdrawn turned up at a checkout
+        "en": "Please give this book to the librarian. It can't be checked out here, and the library will be glad "
+              "to see it.",
+        "es": "Dale este libro al bibliotecario, por favor. No se puede sacar aquí, y la biblioteca se alegrará de "
+              "verlo.",
+    },
     "too_many_items": {
         "en": "You already have as many books as you can borrow. Return one to take another.",
         "es": "Ya tienes todos los libros que puedes llevarte. Devuelve uno para llevar otro.",

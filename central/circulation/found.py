@@ -14,28 +14,9 @@ from sqlalchemy.orm import Session
 
 from central.staff import audit
 from central.store.models import Item
-from protocol.circulation import REFUSALS, Refusal
 
 GIVE_TO_LIBRARIAN = "item_give_to_librarian"
 TURNED_UP = ("lost", "missing", "withdrawn")
-
-# The refusal's sentences. They belong in protocol.circulation.REFUSALS (the lead's file); until they are
-# there, refusal() words this code from here (REFUSALS itself is left alone: the OpenAPI document's list of
-# refusal codes is made from it).
-SENTENCES = {
-    "en": "Please give this book to the librarian. It can't be checked out here, and the library will be glad "
-          "to see it.",
-    "es": "Dale este libro al bibliotecario, por favor. No se puede sacar aquí, y la biblioteca se alegrará de "
-          "verlo.",
-}
-
-
-def refusal(code: str, language: str) -> Refusal:
-    """The refusal of a checkout: this module's own sentence for GIVE_TO_LIBRARIAN, else the shared vocabulary's."""
-    if code == GIVE_TO_LIBRARIAN and code not in REFUSALS:
-        return Refusal(code, SENTENCES.get(language) or SENTENCES["en"])
-    return Refusal.of(code, language)
-
 
 def turned_up(item: Item | None) -> bool:
     """True when ``item`` is marked lost, missing or withdrawn (a checkout must send it to the librarian)."""

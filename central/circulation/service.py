@@ -63,7 +63,7 @@ def checkout(session: Session, patron_barcode: str, item_barcode: str, when: Mom
         refusal = found.GIVE_TO_LIBRARIAN
     apply_anyway = when.offline and refusal not in OFFLINE_UNRECORDABLE
     if refusal and not apply_anyway:
-        return {**outcome, "ok": False, "loan": None, "refusal": found.refusal(refusal, language).to_json()}
+        return {**outcome, "ok": False, "loan": None, "refusal": Refusal.of(refusal, language).to_json()}
     resolution = offline.resolve(session, item, patron, loan, when.at) if when.offline else offline.Resolution()
     if resolution.close_other is not None:
         close_loan(session, resolution.close_other, item, when, settings)

@@ -61,6 +61,10 @@ RULE_SENTENCES = {
     "item_reference": (
         "A reference book, which stays in the library, was checked out offline: the loan was recorded.",
         "Ask the patron to bring the book back."),
+    "item_give_to_librarian": (
+        "A copy marked lost, missing or withdrawn was checked out offline: the loan was recorded, and the audit "
+        "log says the copy turned up.",
+        "Mark the copy found on its page (that also settles a lost-copy charge) and check the patron has it."),
     "checkin_before_current_loan": (
         "A return made offline is older than the book's current loan: that loan stays open and the return is "
         "kept as history.",

@@ -14,12 +14,20 @@ from central.web.exceptions import RULE_SENTENCES
 from central.web.i18n import spanish
 from tests.central.conftest import MONDAY, SQLITE_ONLY, Kiosk as KioskClient
 from tests.central.staff import StaffClient, add_staff, text_of
+from tests.central.library import item_barcode
 from tests.central.test_sync_batch import ev, send, statuses
 
+LOST_COPY = item_barcode(40)  # a copy of the shark book marked lost, checked out offline (C12)
 
 
-def make_every_exception(kiosk, other_kiosk, library) -> None:
+
+def make_every_exception(kiosk, other_kiosk, library, database) -> None:
     """Offline batches through POST /api/v1/circulation/events that trip every rule of the conflict table."""
+    with database.writer() as session, session.begin():  # a copy marked lost, for C12
+        sharks = session.scalar(sa.select(Item).where(Item.barcode == library.sharks))
+        session.add(Item(barcode=LOST_COPY, title_id=sharks.title_id, call_number=sharks.call_number,
+                         location=sharks.location, item_type=sharks.item_type, status="lost",
+                         school_id=sharks.school_id))
     # Back room (k2) took two books back while Entrance (k1) was offline: the shark book an hour ago (two hours
     # after Entrance lent it) and the dragon book two minutes after Entrance lent it (clocks can be that far apart).
     assert statuses(send(other_kiosk, [ev(1, "checkin", minutes=120, item_barcode=library.sharks),
@@ -43,12 +51,14 @@ def make_every_exception(kiosk, other_kiosk, library) -> None:
     clash = ev(11, "checkout", event_id=reused, patron_barcode=library.teacher, item_barcode=library.sharks2)
     assert statuses(send(kiosk, [clash])) == ["rejected"]  # C10
     assert statuses(send(kiosk, [ev(1, "checkin", item_barcode=library.bear)])) == ["not_applied"]  # C11
+    lost = ev(12, "checkout", patron_barcode=library.teacher, item_barcode=LOST_COPY)
+    assert statuses(send(kiosk, [lost])) == ["applied"]  # C12
 
 
 @pytest.fixture
 def every_exception(kiosk, other_kiosk, library, database) -> dict[str, int]:
     """Every rule tripped once (C5 beside a C4); rule code -> the id of its (first) exception."""
-    make_every_exception(kiosk, other_kiosk, library)
+    make_every_exception(kiosk, other_kiosk, library, database)
     with database.reader() as session:
         rows = session.execute(sa.select(CirculationException.rule, CirculationException.id)
                                .order_by(CirculationException.id.desc())).all()
@@ -68,7 +78,7 @@ def exception(database, exception_id: int) -> CirculationException:
 
 @SQLITE_ONLY
 def test_every_rule_a_real_offline_batch_trips_is_listed_in_words(staff, every_exception, database, library):
-    """GIVEN offline batches from two kiosks that trip every rule of the conflict table (C1-C8, C10, C11) WHEN the
+    """GIVEN offline batches from two kiosks that trip every rule of the conflict table (C1-C8, C10-C12) WHEN the
     librarian opens the exceptions page THEN each is listed once with its sentence, what to check, its kiosk's name,
     the book's barcode and a link to its title, the patron's name linking to the patron page with the barcode
     shown, and the times the event happened and was corrected to."""
@@ -78,7 +88,7 @@ def test_every_rule_a_real_offline_batch_trips_is_listed_in_words(staff, every_e
     text, html = text_of(page), page.get_data(as_text=True)
     for sentence, check in RULE_SENTENCES.values():
         assert sentence in text and check in text
-    assert "Entrance" in text and "Open exceptions: 14" in text
+    assert "Entrance" in text and "Open exceptions: 15" in text
     sharks_title = _ids(database, Title, Title.title, "All About Sharks")
     assert f'href="/catalog/titles/{sharks_title}">All About Sharks</a>' in html
     maria = _ids(database, Patron, Patron.barcode, library.maria)
@@ -109,13 +119,13 @@ def test_the_filters_choose_by_state_kiosk_and_rule(staff, every_exception, data
     only = client.get("/exceptions?status=resolved").get_data(as_text=True)
     assert only.count('<tr id="exception-') == 1 and f'id="exception-{resolved}"' in only
     everything = client.get("/exceptions?status=all").get_data(as_text=True)
-    assert everything.count('<tr id="exception-') == 14
+    assert everything.count('<tr id="exception-') == 15
     assert everything.rindex('<tr id="exception-') == everything.index(f'<tr id="exception-{resolved}"')
     rule = client.get("/exceptions?status=all&rule=sequence_reused").get_data(as_text=True)
     assert rule.count('<tr id="exception-') == 1 and f'id="exception-{every_exception["sequence_reused"]}"' in rule
     back_room = client.get("/exceptions?kiosk=k2").get_data(as_text=True)
     assert back_room.count('<tr id="exception-') == 0
-    assert client.get("/exceptions?kiosk=k1&status=bogus").get_data(as_text=True).count('<tr id="exception-') == 13
+    assert client.get("/exceptions?kiosk=k1&status=bogus").get_data(as_text=True).count('<tr id="exception-') == 14
 
 
 @SQLITE_ONLY
@@ -173,7 +183,7 @@ def test_a_librarian_reopens_a_resolved_exception_and_its_history_keeps_the_note
     again = staff["librarian"].post(f"/exceptions/{target}/reopen", page=f"/exceptions/{target}", follow=True)
     assert "This exception is open already." in text_of(again)
     with database.reader() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(CirculationException)) == 14
+        assert session.scalar(sa.select(sa.func.count()).select_from(CirculationException)) == 15
 
 
 @SQLITE_ONLY
@@ -280,11 +290,11 @@ def test_the_page_and_resolving_work_on_both_databases(staff, every_exception, d
     one and reopens it THEN the list, the filter, the open count and the stored resolution agree on both."""
     client = staff["librarian"]
     target = every_exception["clock_skew_ambiguous"]
-    assert client.get("/exceptions?status=all").get_data(as_text=True).count('<tr id="exception-') == 14
+    assert client.get("/exceptions?status=all").get_data(as_text=True).count('<tr id="exception-') == 15
     client.post(f"/exceptions/{target}/resolve", {"note": "On the shelf."}, page="/exceptions")
     assert exception(database, target).resolution_note == "On the shelf."
     resolved = client.get("/exceptions?status=resolved&rule=clock_skew_ambiguous").get_data(as_text=True)
-    assert resolved.count('<tr id="exception-') == 1 and "Open exceptions: 13" in resolved
+    assert resolved.count('<tr id="exception-') == 1 and "Open exceptions: 14" in resolved
     client.post(f"/exceptions/{target}/reopen", page=f"/exceptions/{target}")
     assert exception(database, target).resolved_at is None
 

@@ -73,7 +73,9 @@ def axe_source() -> str:
             pytest.skip(f"axe-core could not be fetched with npm: {done.stderr.strip()[-300:]}")
         with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as archive:
             member = archive.extractfile("package/axe.min.js")
-            script.write_bytes(member.read())
+            part = script.with_name(f"axe.min.js.{os.getpid()}")  # written whole, then renamed: two runs may race
+            part.write_bytes(member.read())
+            part.replace(script)
     return script.read_text(encoding="utf-8")
 
 

@@ -90,8 +90,9 @@ def test_given_central_down_when_the_kiosk_runs_then_it_starts_anyway_and_stops_
 
 
 FAKE_CENTRAL_CLI = '''
-"""A stand-in for `central` (the real one is tested in tests/central): init-db, seed-demo, demo-samples, run."""
-import json, os, signal, sys, threading
+"""A stand-in for `central` (the real one is tested in tests/central and tests/sip2): init-db, seed-demo,
+demo-samples, run, create-sip2-login, sip2-server (a listener that takes connections and says nothing)."""
+import json, os, signal, socket, sys, threading
 sys.path.insert(0, {root!r})
 from tests.kiosk.fake_central import FakeCentral, SAM, MARIA, BOOK1, BOOK2, BLOCKED, REFERENCE, SAM_PIN, SAM_CARD
 
@@ -108,6 +109,22 @@ def main():
                           "items": [{{"barcode": BOOK1, "title": "Charlotte's Web"}}, {{"barcode": BOOK2, "title": "Frog"}}],
                           "blocked_student": {{"barcode": BLOCKED, "display_name": "Blake B."}},
                           "reference_item": {{"barcode": REFERENCE, "title": "Atlas"}}}}))
+    elif command == "create-sip2-login":
+        print("Demo SIP2 login: user demo-sip2, password demo-sip2-password, station demo-sip2-1 at school lincoln.")
+    elif command == "sip2-server":
+        listener = socket.create_server(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        signal.signal(signal.SIGINT, lambda *a: stop.set())
+        def accept():
+            while not stop.is_set():
+                try:
+                    listener.accept()[0].close()
+                except OSError:
+                    return
+        threading.Thread(target=accept, daemon=True).start()
+        stop.wait()
+        listener.close()
     elif command == "run":
         fake = FakeCentral(token="demo-kiosk-token")
         fake.start(int(sys.argv[sys.argv.index("--port") + 1]))
@@ -145,17 +162,20 @@ def _wait_for_line(proc, text, seconds=60):
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal_stops_both(
+def test_given_the_demo_when_started_then_all_answer_samples_print_and_a_signal_stops_them_all(
         fake_central_cli, stop_signal):
-    """GIVEN `kiosk demo` over a stand-in central CLI WHEN it starts THEN both servers answer, the sample barcodes
-    and the demo staff sign-ins (from seed-demo --sign-ins-to) are printed, and the signal stops both cleanly."""
-    central_port, kiosk_port = free_port(), free_port()
+    """GIVEN `kiosk demo` over a stand-in central CLI WHEN it starts THEN the servers answer, the sample barcodes
+    the demo staff sign-ins and the SIP2 server with its login are printed, and the signal stops them all cleanly."""
+    central_port, kiosk_port, sip2_port = free_port(), free_port(), free_port()
     instance = fake_central_cli / "instance"  # never the repository's own instance/
     proc = _kiosk(["demo", "--central-port", str(central_port), "--kiosk-port", str(kiosk_port),
-                   "--instance", str(instance)], env={"KIOSK_TOKEN": "", "KIOSK_STAFF_PIN": ""}, cwd=fake_central_cli)
+                   "--sip2-port", str(sip2_port), "--instance", str(instance)],
+                  env={"KIOSK_TOKEN": "", "KIOSK_STAFF_PIN": ""}, cwd=fake_central_cli)
     try:
-        out = _wait_for_line(proc, "Press Ctrl-C to stop both.")
+        out = _wait_for_line(proc, "Press Ctrl-C to stop them all.")
         assert f"Central server:  http://127.0.0.1:{central_port}" in out
+        assert f"SIP2 server:     sip2://127.0.0.1:{sip2_port}   Demo SIP2 login: user demo-sip2" in out
+        assert f"sip2-server --host 127.0.0.1 --port {sip2_port}" in (fake_central_cli / "central" / "calls.log").read_text()
         assert f"Kiosk:           http://127.0.0.1:{kiosk_port}" in out and "PIN 0000" in out
         assert "Sam T.  (PIN 1234, card 04A1B2C3D4E5F6)" in out and "Charlotte's Web" in out
         calls = (fake_central_cli / "central" / "calls.log").read_text()
@@ -178,7 +198,7 @@ def test_given_the_demo_when_started_then_both_answer_samples_print_and_a_signal
     assert proc.returncode == 0, rest
     assert (instance / "demo-central.log").exists() and (instance / "demo-kiosk-journal.db").exists()
     print(f"demo stopped {took:.2f} s after {signal.Signals(stop_signal).name}")  # a figure, not an assertion
-    for port in (central_port, kiosk_port):
+    for port in (central_port, kiosk_port, sip2_port):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/", timeout=2)
 
@@ -189,7 +209,8 @@ def test_given_the_central_port_is_taken_when_the_demo_starts_then_it_says_so_in
         taken.listen()
         port = taken.getsockname()[1]
         proc = _kiosk(["demo", "--central-port", str(port), "--kiosk-port", str(free_port()),
-                       "--instance", str(fake_central_cli / "instance")], cwd=fake_central_cli)
+                       "--sip2-port", str(free_port()), "--instance", str(fake_central_cli / "instance")],
+                      cwd=fake_central_cli)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert out.strip() == (f"Error: Port {port} for the central server is already in use: stop the program using it "
