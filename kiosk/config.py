@@ -114,7 +114,7 @@ _KNOWN = {
                 "answer_wait_seconds", "cache_refresh_seconds"},
     "journal": {"path"},
     "sync": {"heartbeat_seconds", "max_backoff_seconds"},
-    "identifiers": {"patron_prefixes", "item_prefixes", "accept_isbn"},
+    "identifiers": {"patron_prefixes", "item_prefixes", "accept_isbn", "accept_other"},
     "staff": {"pin_env", "lock_after_seconds"},
     "demo": {"enabled", "sample_patrons", "sample_items"},
 }
@@ -223,7 +223,8 @@ def _identifiers(r: Reader) -> IdentifierRules:
     overlap = set(patrons) & set(items)
     if overlap:
         r.fail("item_prefixes", f"shares {', '.join(sorted(overlap))} with patron_prefixes; a barcode must be one or the other")
-    return IdentifierRules(patron_prefixes=patrons, item_prefixes=items, accept_isbn=r.flag("accept_isbn", True))
+    return IdentifierRules(patron_prefixes=patrons, item_prefixes=items, accept_isbn=r.flag("accept_isbn", True),
+                           accept_other=r.flag("accept_other", False))
 
 
 def _sync(r: Reader) -> SyncSection:

@@ -25,7 +25,8 @@ COMMANDS = {"LIBRARY-DONE-RECEIPT": "done_receipt", "LIBRARY-DONE-NO-RECEIPT": "
 @dataclass(frozen=True)
 class Read:
     """What one code is: ``patron``, ``item``, ``cover`` (an ISBN/EAN on a cover), ``command`` (an
-    "I'm done" barcode; ``code`` names the command) or ``bad`` (with the problem)."""
+    "I'm done" barcode; ``code`` names the command), ``other`` (a code of the library's own numbering,
+    with ``accept_other``: the session decides by what it is waiting for) or ``bad`` (with the problem)."""
 
     kind: str
     code: str = ""
@@ -55,7 +56,7 @@ class Classifier:
             if self.rules.accept_isbn and self._item_known(ident.code):
                 return Read("item", ident.code, ident.scheme)
             return Read("cover", ident.code, ident.scheme)
-        kind = "item" if ident.kind == "unknown" else ident.kind  # accept_other: own numbering, books
+        kind = "other" if ident.kind == "unknown" else ident.kind  # accept_other: the library's own numbering
         return Read(kind, ident.code, ident.scheme)
 
     @staticmethod

@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from dataclasses import replace
 
 from drivers.events import CardTap, Scan
 from kiosk.backends.port import Backend, BackendAuthRefused, BackendError, BackendRejected, BackendUnavailable
@@ -118,6 +119,8 @@ class Session(SessionStore):
                 log.info("cover barcode (%s) scanned from %s: asked for the library sticker", read.scheme, source)
                 self._set(notice=("scan.cover_barcode", {}, "info"))
                 return ScanOutcome()
+            if read.kind == "other":  # the library's own numbering: a card when nobody is signed in, else a book
+                read = replace(read, kind="patron" if self._waits_for_card() else "item")
             if read.kind == "patron" and not allow_patron:
                 self._set(notice=("scan.typed_card", {}, "info"))
                 return ScanOutcome()
@@ -150,7 +153,7 @@ class Session(SessionStore):
                 self._set(notice=("keypad.empty", {}, "error"))
                 return
             read = self.classifier.code(number)
-            if read.kind != "patron":
+            if read.kind not in ("patron", "other"):  # a typed number is a card number
                 self._set(notice=("keypad.not_a_card", {}, "error"))
                 return
             self._identify(barcode=read.code, pin=pin or None, method="typed")
@@ -353,6 +356,13 @@ class Session(SessionStore):
         self._replace(SessionData(state="active", mode="checkout" if patron.can_checkout else "checkin", lang=lang,
                                   lang_chosen=d.lang_chosen, patron=patron, notice=notice, reads=dict(d.reads),
                                   started_at=self.clock.monotonic(), reference=uuid.uuid4().hex[:10].upper()))
+
+    def _waits_for_card(self) -> bool:
+        """True when a scan now would sign someone in: nobody signed in, and not returning books."""
+        d = self.d
+        if d.state == "ending":
+            return True  # the goodbye screen: the next scan is the next child's
+        return d.state in ("idle", "active") and d.patron is None and d.mode != "checkin"
 
     def _item(self, barcode: str) -> ScanOutcome:
         if self.d.state == "ending":
