@@ -78,6 +78,8 @@ def line_for(mode: str, barcode: str, submitted, title_of=lambda barcode: "") ->
         line.title = result.checkin.title
         if result.checkin.routing == "hold_shelf" or result.checkin.on_hold:
             line.note = "line.hold_shelf"
+        elif result.checkin.routing in ("transit", "sort_bin", "staff"):  # as a SIP2 system routes it
+            line.note = f"line.{result.checkin.routing}"
         elif result.checkin.fine_cents:
             line.note = "line.late"
     if not result.ok:

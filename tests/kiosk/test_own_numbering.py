@@ -1,5 +1,6 @@
-"""A library with its own numbering (``[identifiers] accept_other = true``, as SIP2 schools often have): the
-session decides by what it is waiting for whether a code is a card or a book."""
+"""What SIP2 libraries bring: their own numbering (``[identifiers] accept_other = true``), where the
+session decides by what it is waiting for whether a code is a card or a book; and returns routed to
+another branch, a sort bin or staff."""
 from __future__ import annotations
 
 import pytest
@@ -62,3 +63,22 @@ def test_accept_other_must_be_true_or_false(tmp_path, central):
     path = write_config(tmp_path, config_text(central.url, extra='\n[identifiers]\naccept_other = "yes"\n'))
     with pytest.raises(ConfigError, match="accept_other"):
         load_config(path, env=ENV)
+
+
+@pytest.mark.parametrize("routing, words", [("transit", "belongs to another library"), ("sort_bin", "return bin"),
+                                            ("staff", "give this book to a librarian"), ("shelf", "Returned")])
+def test_a_return_routed_by_the_library_system_tells_the_child_where_the_book_goes(routing, words):
+    """GIVEN a return the library system routes to another branch, a sort bin, staff or the shelf (as SIP2 systems
+    do) WHEN its line is made THEN the child reads where the book goes, in English and in Spanish."""
+    from kiosk.outbox.outbox import Submitted
+    from kiosk.session.data import line_for
+    from kiosk.i18n import t
+    from protocol.wire import Checkin, CirculationOutcome
+
+    outcome = CirculationOutcome(event_id="e1", ok=True, checkin=Checkin("31234000000001", "Frog", routing=routing, destination="B3"))
+    line = line_for("checkin", "31234000000001", Submitted("acked", outcome))
+    assert line.status == "ok" and line.title == "Frog"
+    if routing == "shelf":
+        assert line.note is None
+    else:
+        assert words in t(line.note, "en") and t(line.note, "es") != t(line.note, "en")
