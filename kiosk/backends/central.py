@@ -224,9 +224,13 @@ class CentralBackend(CentralSync):
         if not isinstance(results, list) or len(results) > len(events):
             raise BackendUnavailable("the server's batch answer has no readable results")
         answers = []
+        confirmed = False
         for event, result in zip(events, results):
             if not isinstance(result, dict) or result.get("event_id") != event.event_id:
                 raise BackendUnavailable("the server answered a batch for different events")
+            if not confirmed and result.get("status") in ("applied", "replayed"):
+                self.numbering.confirm()  # once a batch: the later ones would find it confirmed already
+                confirmed = True
             answers.append(self._result(event, result, lang))
         return answers
 
@@ -234,7 +238,6 @@ class CentralBackend(CentralSync):
         kind = result.get("status")
         code, message = _error(result)
         if kind in ("applied", "replayed"):
-            self.numbering.confirm()
             outcome = _outcome(result.get("outcome"), event.event_id)
             return Delivery(event.event_id, outcome=outcome.as_replayed() if kind == "replayed" else outcome)
         if kind == "rejected":

@@ -7,6 +7,7 @@ The journal holds barcodes and typed requests and outcomes (protocol.wire), neve
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -91,6 +92,10 @@ class Journal:
             # its indexes; a journal of a few school years (300,000 events) keeps them all in memory.
             self._db.execute("PRAGMA cache_size=-32768")
             schema.prepare(self._db)
+            # A backend's notes are read on a connection of their own: a delivery reading its numbering does
+            # not wait for the previous batch's answers to be committed (WAL: it sees the last commit).
+            self._notes = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
+            self._notes_lock = threading.Lock()
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"The journal at {self.path} cannot be opened: {exc}") from exc
 
@@ -98,6 +103,8 @@ class Journal:
         """Close the database file."""
         with self._lock:
             self._db.close()
+        with self._notes_lock:
+            self._notes.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -139,11 +146,13 @@ class Journal:
         db.execute("INSERT INTO deliveries (event_id, sequence) VALUES (?, ?)", (event_id, event.sequence))
         return event
 
-    def settle(self, deliveries: Sequence[Delivery]) -> list[Entry]:
+    def settle(self, deliveries: Sequence[Delivery], sent: Sequence[CirculationEvent] = ()) -> list[Entry]:
         """Commit the backend's answers in one transaction: outcomes delivered, rejections parked.
 
         A transient rejection leaves its event pending with the reason noted. Returns the entries
-        that changed state (an event already settled stays as it was), in the order given.
+        that changed state (an event already settled stays as it was), in the order given. ``sent``
+        are the events as :meth:`pending` gave them: their requests and the answers' outcomes are
+        taken as they are instead of being read back from their JSON (a backlog settles 500 a batch).
         """
         now = self._now()
         ids = [d.event_id for d in deliveries]
@@ -167,11 +176,13 @@ class Journal:
                            " WHERE event_id = ?", parked)
             db.executemany("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?"
                            " WHERE event_id = ?", held)
-        changed = {row[-1] for row in delivered} | {row[-1] for row in parked}
-        if not changed:
-            return []
-        found = {e.event_id: e for e in self._entries(
-            f"WHERE d.event_id IN ({','.join('?' * len(changed))})", tuple(changed))}
+            changed = [row[-1] for row in delivered] + [row[-1] for row in parked]
+            rows = db.execute(_ENTRY + f"WHERE d.event_id IN ({','.join('?' * len(changed))})",
+                              changed).fetchall() if changed else []
+        events = {e.event_id: e for e in sent}
+        outcomes = {d.event_id: d.outcome for d in deliveries if d.outcome is not None}
+        found = {r[0]: _entry(r, events.get(r[0]), outcomes.get(r[0]) if r[8] == "delivered" else None)
+                 for r in rows}
         return [found[i] for i in ids if i in found]
 
     def note_attempt(self, event_ids: Sequence[str], error: str) -> None:
@@ -229,14 +240,17 @@ class Journal:
         counts["total"] = sum(counts[s] for s in STATES)
         return counts
 
-    def pending(self, limit: int = 500) -> list[CirculationEvent]:
-        """Pending events as they go on the wire, lowest sequence first (the order they must be sent in)."""
+    def pending(self, limit: int = 500, after: int = 0) -> list[CirculationEvent]:
+        """Pending events as they go on the wire, lowest sequence first (the order they must be sent in).
+
+        ``after``: only those numbered after it (the batch behind one whose answers are not committed yet).
+        """
         with self._lock:
             # A live event the kiosk decided after its send went unanswered goes out as offline.
             rows = self._db.execute(
                 "SELECT e.event_id, e.sequence, e.request, e.occurred_at, e.offline OR d.decided_late IS NOT NULL"
                 " FROM deliveries d JOIN events e ON e.event_id = d.event_id WHERE d.state = 'pending'"
-                " ORDER BY d.sequence LIMIT ?", (limit,)).fetchall()
+                " AND d.sequence > ? ORDER BY d.sequence LIMIT ?", (after, limit)).fetchall()
         return [_event(*row) for row in rows]
 
     def offline_checkouts(self, patron_barcode: str) -> int:
@@ -275,8 +289,8 @@ class Journal:
     # ----- a backend's own notes ------------------------------------------------------------------
     def state_get(self, key: str) -> Any:
         """A backend's note (JSON), or None."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM backend_state WHERE key = ?", (key,)).fetchone()
+        with self._notes_lock:
+            row = self._notes.execute("SELECT value FROM backend_state WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def state_set(self, key: str, value: Any) -> None:
@@ -287,10 +301,21 @@ class Journal:
     def _entries(self, where: str, args: tuple) -> list[Entry]:
         with self._lock:
             rows = self._db.execute(_ENTRY + where, args).fetchall()
-        return [Entry(event=_event(r[0], r[1], r[2], r[3], r[4]), state=r[8], attempts=r[9], last_error=r[10],
-                      outcome=_outcome(r[11]), decision=_outcome(r[5]) or _outcome(r[12]), rejection_code=r[13],
-                      rejection_message=r[14], settled_at=r[15], resolution=r[16], note=r[17], retried_as=r[18],
-                      retry_of=r[6], created_at=r[7], resolved_at=r[19]) for r in rows]
+        return [_entry(r) for r in rows]
+
+
+def _entry(r: tuple, sent: CirculationEvent | None = None, outcome: CirculationOutcome | None = None) -> Entry:
+    """An _ENTRY row as an Entry; ``sent`` and ``outcome``, when given, are the row's request and answer already read."""
+    if sent is not None and sent.sequence == r[1]:
+        # pending() sends a late-decided live event as offline; the entry keeps what was journaled.
+        event = sent if sent.offline == bool(r[4]) else dataclasses.replace(sent, offline=bool(r[4]))
+    else:
+        event = _event(r[0], r[1], r[2], r[3], r[4])
+    return Entry(event=event, state=r[8], attempts=r[9], last_error=r[10],
+                 outcome=outcome if outcome is not None else _outcome(r[11]),
+                 decision=_outcome(r[5]) or _outcome(r[12]), rejection_code=r[13],
+                 rejection_message=r[14], settled_at=r[15], resolution=r[16], note=r[17], retried_as=r[18],
+                 retry_of=r[6], created_at=r[7], resolved_at=r[19])
 
 
 def _event(event_id: str, sequence: int, request: str, occurred_at: str, offline: int) -> CirculationEvent:

@@ -5,7 +5,11 @@ Only this class calls ``Backend.deliver``. A pass takes the lowest pending event
 transaction before anyone is told: outcomes become ``delivered``, refusals of the request itself are
 ``parked`` for staff and never block the events behind them; a transient refusal (a predecessor
 not arrived, numbering being repaired) stays pending. Then the next batch, until the queue is
-empty or the backend stops answering.
+empty or the backend stops answering. Once the backend has answered every event of a batch with
+no transient refusal, the next batch is sent while a helper thread commits those answers (a
+backlog drains at the backend's pace, not the backend's plus the journal's); the answers are
+committed and published in sequence order all the same, and a crash between the two only makes
+the backend answer a re-send from what it stored.
 
 The thread sleeps until woken (a new event, the backend back) or until the monitor's backoff has
 passed; when the queue is empty it probes the backend every ``heartbeat_seconds`` (the central
@@ -18,6 +22,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from kiosk.backends.port import Backend, BackendAuthRefused, BackendError, BackendUnavailable
@@ -37,6 +42,11 @@ class Pass:
     parked: int = 0
     failed: bool = False  # the backend stopped answering, or a transient refusal holds the queue
     remaining: int = 0
+
+
+def _count(entries, delivered: int, parked: int) -> tuple[int, int]:
+    return (delivered + sum(e.state == "delivered" for e in entries),
+            parked + sum(e.state == "parked" for e in entries))
 
 
 class Sender:
@@ -90,49 +100,69 @@ class Sender:
     def _pass(self) -> Pass:
         sent = delivered = parked = 0
         failed = False
-        while not self._stop.is_set():
-            batch = self.journal.pending(self.batch_size)
-            if not batch:
-                break
-            sent += len(batch)
-            try:
-                answers = self.backend.deliver(batch, self.lang)
-            except (BackendUnavailable, BackendAuthRefused) as exc:
-                self._unanswered(batch, exc)
-                failed = True
-                break
-            except BackendError as exc:  # NotSupported or a backend bug: the same as no answer
-                self._unanswered(batch, BackendUnavailable(str(exc)))
-                failed = True
-                break
-            self.monitor.succeeded()
-            entries = self.journal.settle(answers)
-            for entry in entries:
-                delivered += entry.state == "delivered"
-                parked += entry.state == "parked"
-                if entry.state == "parked":
-                    log.warning("event seq=%d %s parked: %s", entry.event.sequence, entry.event.type,
-                                entry.rejection_code)
-                self.hub.publish(SETTLED, entry)
-            self.hub.changed("journal")
-            held = any(a.rejection is not None and a.rejection.transient for a in answers)
-            if len(answers) < len(batch):
-                # The system stopped answering part way: the rest stays pending, in order.
-                self._unanswered(batch[len(answers):], BackendUnavailable("stopped answering part way"))
-                failed = True
-                break
-            if held:
-                self._held += 1
-                failed = True
-                self.hub.publish(UNANSWERED, [e.event_id for e in batch if e.event_id not in
-                                              {x.event_id for x in entries}])
-                break
-            self._held = 0
+        settling: Future | None = None  # the last batch's answers being committed while the next one is sent
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-settle") as settler:
+            batch = self.journal.pending(self.batch_size) if not self._stop.is_set() else []
+            while batch:
+                sent += len(batch)
+                try:
+                    answers = self.backend.deliver(batch, self.lang)
+                except BackendError as exc:
+                    if settling is not None:  # the batch before is told first, as in sequence order
+                        delivered, parked = _count(settling.result(), delivered, parked)
+                        settling = None
+                    # NotSupported or a backend bug: the same as no answer.
+                    self._unanswered(batch, exc if isinstance(exc, (BackendUnavailable, BackendAuthRefused))
+                                     else BackendUnavailable(str(exc)))
+                    failed = True
+                    break
+                self.monitor.succeeded()
+                held = any(a.rejection is not None and a.rejection.transient for a in answers)
+                complete = len(answers) == len(batch)
+                # The backend has applied this whole batch: the next one may go while its answers are
+                # committed (read first, so it waits for no journal lock). Held or cut short: nothing goes.
+                following = self.journal.pending(self.batch_size, after=batch[-1].sequence) \
+                    if complete and not held and not self._stop.is_set() else []
+                entries = []
+                if settling is not None:
+                    delivered, parked = _count(settling.result(), delivered, parked)  # committed in sequence order
+                    settling = None
+                if following:
+                    settling = settler.submit(self._settle, batch, answers)
+                else:
+                    entries = self._settle(batch, answers)
+                    delivered, parked = _count(entries, delivered, parked)
+                if not complete:
+                    # The system stopped answering part way: the rest stays pending, in order.
+                    self._unanswered(batch[len(answers):], BackendUnavailable("stopped answering part way"))
+                    failed = True
+                    break
+                if held:
+                    self._held += 1
+                    failed = True
+                    self.hub.publish(UNANSWERED, [e.event_id for e in batch if e.event_id not in
+                                                  {x.event_id for x in entries}])
+                    break
+                self._held = 0
+                batch = following
+            if settling is not None:
+                delivered, parked = _count(settling.result(), delivered, parked)
         remaining = self.journal.counts()["pending"]
         if sent:
             log.info("sender pass: sent=%d delivered=%d parked=%d failed=%s remaining=%d",
                      sent, delivered, parked, failed, remaining)
         return Pass(sent, delivered, parked, failed, remaining)
+
+    def _settle(self, batch, answers) -> list:
+        """Commit one batch's answers and tell everyone; the entries that changed state."""
+        entries = self.journal.settle(answers, batch)
+        for entry in entries:
+            if entry.state == "parked":
+                log.warning("event seq=%d %s parked: %s", entry.event.sequence, entry.event.type,
+                            entry.rejection_code)
+            self.hub.publish(SETTLED, entry)
+        self.hub.changed("journal")
+        return entries
 
     def _unanswered(self, batch, exc: BackendError) -> None:
         self.monitor.failed(exc)

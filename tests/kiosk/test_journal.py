@@ -61,6 +61,24 @@ def test_given_answers_and_a_rejection_when_settled_then_counts_follow_without_s
     assert journal.settle([answered(a)]) == []  # settling twice changes nothing
 
 
+def test_given_the_events_as_sent_when_settled_then_the_entries_are_those_the_journal_reads_back(journal):
+    """GIVEN an offline checkout with its decision, a live one decided late (sent as offline) and a return
+    WHEN settled with the events pending() gave (two answered, one refused)
+    THEN each returned entry equals the journal's own read of it, the journaled offline flag and decision included."""
+    decision = CirculationOutcome("x", True, offline=True, loan=Loan(BOOK1))
+    a = journal.record(checkout(BOOK1), offline=True, decision=decision)
+    b = journal.record(checkout(BOOK2))
+    c = journal.record(CheckinRequest(BOOK3))
+    assert journal.decide_late(b.event_id, CirculationOutcome(b.event_id, True, offline=True, loan=Loan(BOOK2)))
+    sent = journal.pending()
+    assert [e.offline for e in sent] == [True, True, False]
+    settled = journal.settle([answered(a), answered(b), Delivery(c.event_id, rejection=BackendRejected("bad", "no"))],
+                             sent)
+    assert [e.event_id for e in settled] == [a.event_id, b.event_id, c.event_id]
+    assert settled == [journal.get(e.event_id) for e in (a, b, c)]
+    assert settled[1].event.offline is False and settled[1].decision is not None
+
+
 def test_given_a_transient_rejection_when_settled_then_the_event_stays_pending_with_its_reason(journal):
     """GIVEN an event WHEN the backend says "not yet" (a predecessor missing) THEN it stays pending, reason noted."""
     a = journal.record(checkout())
