@@ -139,22 +139,24 @@ def has_index(connection: sa.Connection) -> bool:
 
 def _touched_titles(session: Session) -> set[int]:
     touched: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = list(session.dirty)  # session.dirty builds a new set on every call: once per flush
+    dirty_ids = {id(obj) for obj in dirty}
+    for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Title):
             touched.add(obj.id)
         elif isinstance(obj, (TitleSubject, TitleIsbn)):
             touched.add(obj.title_id)
         elif isinstance(obj, Item):
-            state = sa.inspect(obj)
-            status = state.attrs.status.history
+            attrs = sa.inspect(obj).attrs  # builds a namespace of every attribute: once per item
+            status = attrs.status.history
             gone_changed = status.has_changes() and any(
                 (s in GONE) != (obj.status in GONE) for s in (status.deleted or ()))
-            if obj in session.dirty and not (state.attrs.call_number.history.has_changes()
-                                             or state.attrs.title_id.history.has_changes()
-                                             or state.attrs.school_id.history.has_changes() or gone_changed):
+            title_id = attrs.title_id.history
+            if id(obj) in dirty_ids and not (attrs.call_number.history.has_changes() or title_id.has_changes()
+                                             or attrs.school_id.history.has_changes() or gone_changed):
                 continue  # a checkout changes the status only: nothing the index holds
             touched.add(obj.title_id)
-            for old in state.attrs.title_id.history.deleted or ():
+            for old in title_id.deleted or ():
                 touched.add(old)  # a copy moved to another title: the old one loses its call number
     return {t for t in touched if t is not None}
 
