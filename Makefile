@@ -28,8 +28,10 @@ demo: $(STAMP)
 	@$(BIN)/kiosk demo --central-port $(CENTRAL_PORT) --kiosk-port $(KIOSK_PORT) --sip2-port $(SIP2_PORT) \
 		--backend $(BACKEND)
 
+# Two workers (pytest-xdist): most tests wait on processes, sockets and browsers. TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
 test: $(STAMP) sysdeps
-	@$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The browser tests again, saving their screenshots into docs/screenshots/ (shown in the README).
 screenshots: $(STAMP) sysdeps
