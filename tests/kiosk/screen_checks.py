@@ -6,6 +6,7 @@ kiosk itself never loads it.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import tarfile
@@ -59,24 +60,36 @@ def control_problems(page, scroll: bool = False) -> list[dict]:
 
 
 def axe_source() -> str:
-    """axe.min.js of AXE_VERSION, from the user's cache (filled with `npm pack` from the npm registry once)."""
+    """axe.min.js of AXE_VERSION, from the user's cache (filled with `npm pack` from the npm registry once).
+
+    The two test workers may both find the cache empty: a lock on the cache folder lets one fetch while
+    the other waits. A fetch that fails fails the test: an audit that did not run is not a pass.
+    """
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "library-kiosk" / f"axe-core-{AXE_VERSION}"
     script = cache / "axe.min.js"
-    if not script.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        try:
-            done = subprocess.run(["npm", "pack", f"axe-core@{AXE_VERSION}", "--silent", "--pack-destination", str(cache)],
-                                  capture_output=True, text=True, timeout=180, cwd=cache)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.skip(f"axe-core could not be fetched with npm ({exc}); the audit needs the npm registry once")
-        if done.returncode != 0:
-            pytest.skip(f"axe-core could not be fetched with npm: {done.stderr.strip()[-300:]}")
-        with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as archive:
-            member = archive.extractfile("package/axe.min.js")
-            part = script.with_name(f"axe.min.js.{os.getpid()}")  # written whole, then renamed: two runs may race
-            part.write_bytes(member.read())
-            part.replace(script)
+    if script.exists():
+        return script.read_text(encoding="utf-8")
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not script.exists():
+            _fetch_axe(cache, script)
     return script.read_text(encoding="utf-8")
+
+
+def _fetch_axe(cache: Path, script: Path) -> None:
+    try:
+        done = subprocess.run(["npm", "pack", f"axe-core@{AXE_VERSION}", "--silent", "--pack-destination", str(cache)],
+                              capture_output=True, text=True, timeout=180, cwd=cache)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"axe-core could not be fetched with npm ({exc}); the audit needs npm and its registry once")
+    if done.returncode != 0:
+        pytest.fail(f"axe-core could not be fetched with npm: {done.stderr.strip()[-300:]}")
+    with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as archive:
+        member = archive.extractfile("package/axe.min.js")
+        part = script.with_name(f"axe.min.js.{os.getpid()}")  # written whole, then renamed
+        part.write_bytes(member.read())
+        part.replace(script)
 
 
 def axe_violations(page) -> list[dict]:
